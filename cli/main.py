@@ -1,0 +1,54 @@
+"""The `hotline12330` command: the administrator's interface to every package.
+
+Subcommands are listed explicitly below (no registration by import side effect).
+Each command module exposes `register(subparsers)`, which sets `func(args) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Module names under cli/, in the order `--help` shows them.
+COMMAND_MODULES = (
+    "check_config",
+    "route",
+    "calendar",
+    "db",
+    "asterisk",
+    "asterisk_config",
+    "serve",
+    "call",
+    "reconcile",
+    "prompt",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hotline12330", description="12330 hotline IVR service and administration"
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"cli.cmd_{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"cli.cmd_{name}":
+                raise
+            continue  # not built yet in this checkout
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Service settings: a TOML file, overridden by HOTLINE12330_* environment variables.
+
+`HOTLINE12330_CONFIG` names the settings file. Each setting `x_y` can be
+overridden by `HOTLINE12330_X_Y` (e.g. HOTLINE12330_DATABASE_URL,
+HOTLINE12330_AGI_PORT). Relative paths in the file are relative to the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_PREFIX = "HOTLINE12330_"
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+
+
+class SettingsError(ValueError):
+    """A settings file or override that cannot be used; the message names the key."""
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "hotline12330"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hotline12330"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    recordings_root: Path
+    prompts_dir: Path
+    centres_file: Path
+    calendar_file: Path
+    categories_file: Path
+    asterisk_root: Path  # the Debian sid chroot of the dev stack, cached outside the repo
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    agi_max_sessions: int = 256
+    agi_command_timeout: float = 10.0
+    agi_header_timeout: float = 5.0
+    health_host: str = "127.0.0.1"
+    health_port: int = 4574
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "hotline12330"
+    ami_secret: str = "hotline12330-dev"
+    ami_timeout: float = 10.0
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "info"
+
+
+_PATH_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("Path", Path)}
+_INT_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", int)}
+_FLOAT_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("float", float)}
+
+
+def _coerce(name: str, value: object, base: Path, source: str) -> object:
+    try:
+        if name in _PATH_FIELDS:
+            path = Path(str(value)).expanduser()
+            return path if path.is_absolute() else (base / path).resolve()
+        if name in _INT_FIELDS:
+            if isinstance(value, bool):
+                raise ValueError("a boolean is not a number")
+            return int(value)  # type: ignore[arg-type]
+        if name in _FLOAT_FIELDS:
+            return float(value)  # type: ignore[arg-type]
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {type(value).__name__}")
+        return value
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{source}: {name}: {exc}") from exc
+
+
+def settings_file_from_env() -> Path | None:
+    raw = os.environ.get(ENV_PREFIX + "CONFIG")
+    return Path(raw).expanduser().resolve() if raw else None
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Build Settings from defaults, then the TOML file, then the environment."""
+    env = os.environ if environ is None else environ
+    if path is None and env.get(ENV_PREFIX + "CONFIG"):
+        path = Path(env[ENV_PREFIX + "CONFIG"]).expanduser().resolve()
+
+    data_dir = _default_data_dir()
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": f"sqlite:///{data_dir / 'hotline12330.sqlite3'}",
+        "recordings_root": data_dir / "recordings",
+        "prompts_dir": data_dir / "prompts",
+        "centres_file": DEFAULTS_DIR / "centres.toml",
+        "calendar_file": DEFAULTS_DIR / "calendar.toml",
+        "categories_file": DEFAULTS_DIR / "categories.toml",
+        "asterisk_root": _default_cache_dir() / "asterisk-sid",
+    }
+    known = {f.name for f in dataclasses.fields(Settings)}
+
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"{path}: cannot read: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        flat = _flatten(raw)
+        for key, value in flat.items():
+            if key not in known:
+                raise SettingsError(f"{path}: {key}: unknown setting")
+            values[key] = _coerce(key, value, path.parent, str(path))
+        # A data_dir set in the file moves every default that lives under it.
+        if "data_dir" in flat:
+            _rebase_on_data_dir(values, flat)
+
+    for name in known:
+        raw_env = env.get(ENV_PREFIX + name.upper())
+        if raw_env is not None and name != "config":
+            values[name] = _coerce(name, raw_env, Path.cwd(), ENV_PREFIX + name.upper())
+    if env.get(ENV_PREFIX + "DATA_DIR") is not None:
+        _rebase_on_data_dir(values, {k: 1 for k in known if env.get(ENV_PREFIX + k.upper())})
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _rebase_on_data_dir(values: dict[str, object], explicit: dict[str, object]) -> None:
+    data_dir = values["data_dir"]
+    assert isinstance(data_dir, Path)
+    if "database_url" not in explicit:
+        values["database_url"] = f"sqlite:///{data_dir / 'hotline12330.sqlite3'}"
+    if "recordings_root" not in explicit:
+        values["recordings_root"] = data_dir / "recordings"
+    if "prompts_dir" not in explicit:
+        values["prompts_dir"] = data_dir / "prompts"
+
+
+def _flatten(raw: dict[str, object]) -> dict[str, object]:
+    """`[agi] port = 1` and `agi_port = 1` mean the same setting."""
+    flat: dict[str, object] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            for sub, subvalue in value.items():
+                flat[f"{key}_{sub}"] = subvalue
+        else:
+            flat[key] = value
+    return flat
