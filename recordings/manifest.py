@@ -92,6 +92,7 @@ def write_manifest(prompts_dir: Path, entries: dict[str, ManifestEntry]) -> None
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(payload, handle, ensure_ascii=False, indent=2)
             handle.write("\n")
+        os.chmod(tmp_name, 0o644)  # mkstemp makes it private; the prompts are not secret
         os.replace(tmp_name, manifest_path(prompts_dir))
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
