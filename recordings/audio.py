@@ -10,6 +10,7 @@ import json
 import math
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 import wave
@@ -25,6 +26,10 @@ TELEPHONY_CHANNELS = 1
 TELEPHONY_SAMPLE_WIDTH = 2
 
 PROBE_TIMEOUT_SECONDS = 30.0
+
+# What the stdlib wave module raises on a file that is not a clean PCM WAV
+# (garbage chunk sizes surface as RuntimeError or struct.error).
+WAV_PARSE_ERRORS = (wave.Error, EOFError, RuntimeError, struct.error)
 
 
 class AudioError(ValueError):
@@ -52,7 +57,7 @@ class WavInfo:
 
 
 def read_wav_info(path: Path) -> WavInfo:
-    """Header facts of a PCM WAV file (raises wave.Error / OSError / EOFError if unreadable)."""
+    """Header facts of a PCM WAV file (raises OSError or one of WAV_PARSE_ERRORS)."""
     with wave.open(str(path), "rb") as wav:
         return WavInfo(
             rate=wav.getframerate(),
@@ -94,7 +99,7 @@ def load_audio(path: Path) -> AudioSegment:
     """Decode any format ffmpeg understands."""
     try:
         return AudioSegment.from_file(str(path))
-    except (CouldntDecodeError, IndexError, wave.Error, EOFError) as exc:
+    except (CouldntDecodeError, IndexError, *WAV_PARSE_ERRORS) as exc:
         raise AudioError(f"无法解码音频文件：{path.name}") from exc
 
 

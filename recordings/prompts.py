@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from config.model import Menu
 from recordings.audio import (
+    WAV_PARSE_ERRORS,
     AudioError,
     load_audio,
     probe_duration,
@@ -186,7 +186,7 @@ def list_prompts(prompts_dir: Path) -> list[PromptInfo]:
 def _playable(path: Path) -> tuple[float, str]:
     try:
         info = read_wav_info(path)
-    except (OSError, EOFError, wave.Error) as exc:
+    except (OSError, *WAV_PARSE_ERRORS) as exc:
         return 0.0, f"不是可读的 PCM WAV：{exc}"
     if not info.is_telephony:
         return info.duration_seconds, (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from recordings.audio import AudioError, load_audio
+from recordings.audio import WAV_PARSE_ERRORS, AudioError, load_audio
 
 CheckStatus = Literal["ok", "missing", "failed"]
 
@@ -65,7 +65,7 @@ def _wav_duration(path: Path) -> float:
 def _duration(path: Path) -> float:
     try:
         return _wav_duration(path)
-    except (wave.Error, EOFError):
+    except WAV_PARSE_ERRORS:
         pass  # not a PCM WAV (e.g. GSM or a compressed format): let ffmpeg decode it
     return len(load_audio(path)) / 1000.0
 
