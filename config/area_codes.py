@@ -16,4 +16,4 @@ def area_code_problem(text: str) -> str | None:
     """Why `text` is not an area code, or None when it is one."""
     if is_area_code(text):
         return None
-    return f"{text!r} is not an area code (010, 02X or 0[3-9]XX, with the leading 0)"
+    return f"{text!r} 不是有效的区号（010、02X 或 0[3-9]XX，含开头的 0）"

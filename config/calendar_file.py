@@ -43,8 +43,8 @@ def _kind(table: Table, enum: type[DayKind] | type[LocalKind]) -> DayKind | Loca
     try:
         return enum(text)
     except ValueError:
-        choices = " or ".join(repr(k.value) for k in enum)
-        table.report.add(table.key("kind"), f"unknown kind {text!r} ({choices})")
+        choices = " 或 ".join(repr(k.value) for k in enum)
+        table.report.add(table.key("kind"), f"未知的类型 {text!r}（应为 {choices}）")
         return None
 
 
@@ -57,7 +57,7 @@ def _read_years(root: Table) -> tuple[YearInfo, ...]:
         complete = table.boolean("complete")
         source = table.text("source", required=bool(complete), default="")
         if year is not None and year in seen:
-            table.report.add(table.key("year"), f"year {year} already described at {seen[year]}")
+            table.report.add(table.key("year"), f"{year} 年已在 {seen[year]} 说明")
             continue
         if year is not None:
             seen[year] = table.path
@@ -79,7 +79,7 @@ def _read_national(root: Table) -> tuple[NationalEntry, ...]:
             earlier_kind, where = first[date]
             if earlier_kind is not kind:
                 table.report.add(
-                    table.key("date"), f"{date} is {kind} here but {earlier_kind} at {where}"
+                    table.key("date"), f"{date} 此处为 {kind}，但 {where} 为 {earlier_kind}"
                 )
             continue  # the same day listed twice with the same kind: keep the first
         first[date] = (kind, table.path)
@@ -97,13 +97,13 @@ def _read_local(root: Table, centre_ids: frozenset[str] | None) -> tuple[LocalEn
         reason = table.text("reason")
         hours = _read_local_hours(table, kind)
         if centre is not None and centre_ids is not None and centre not in centre_ids:
-            table.report.add(table.key("centre"), f"unknown centre {centre!r}")
+            table.report.add(table.key("centre"), f"未知的中心 {centre!r}")
             continue
         if centre is None or date is None or not isinstance(kind, LocalKind) or reason is None:
             continue
         if (centre, date) in first:
             where = first[(centre, date)]
-            table.report.add(table.key("date"), f"{centre} on {date} already listed at {where}")
+            table.report.add(table.key("date"), f"中心 {centre} 的 {date} 已在 {where} 列出")
             continue
         first[(centre, date)] = table.path
         if hours is not None:
@@ -115,7 +115,7 @@ def _read_local_hours(table: Table, kind: object) -> tuple | None:
     """Hours are required for kind "hours" and forbidden for kind "closed"."""
     if kind is LocalKind.CLOSED:
         if table.has("hours"):
-            table.report.add(table.key("hours"), 'a "closed" entry takes no hours')
+            table.report.add(table.key("hours"), 'kind = "closed" 的条目不能有 hours')
             return None
         return ()
     if kind is not LocalKind.HOURS:
@@ -124,6 +124,6 @@ def _read_local_hours(table: Table, kind: object) -> tuple | None:
     if items is None:
         return None
     if not items:
-        table.report.add(table.key("hours"), 'an "hours" entry needs at least one range')
+        table.report.add(table.key("hours"), 'kind = "hours" 的条目至少要有一个时间段')
         return None
     return read_day(table.report, items)

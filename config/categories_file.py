@@ -28,7 +28,7 @@ def load_categories(path: Path, report: Report) -> Categories | None:
 def _read_list(root: Table, name: str) -> tuple[Category, ...]:
     tables = root.tables(name, ("code", "label_zh", "gloss_en", "parent", "flags"), required=True)
     if name in root.data and not tables and isinstance(root.data[name], list):
-        root.report.add(root.key(name), "the list is empty")
+        root.report.add(root.key(name), "列表为空")
     entries: list[tuple[Table, Category]] = []
     codes: dict[str, str] = {}
     for table in tables:
@@ -40,11 +40,13 @@ def _read_list(root: Table, name: str) -> tuple[Category, ...]:
         for key, flag in flags:
             if flag not in KNOWN_FLAGS:
                 known = ", ".join(sorted(KNOWN_FLAGS))
-                table.report.add(key, f"unknown flag {flag!r} (known: {known})")
+                table.report.add(key, f"未知的标记 {flag!r}（可用：{known}）")
         if code is not None and not _CODE.match(code):
-            table.report.add(table.key("code"), f"bad code {code!r} (a-z, 0-9 and _)")
+            table.report.add(
+                table.key("code"), f"代码 {code!r} 无效（小写字母开头，只含 a-z、0-9 和 _）"
+            )
         elif code is not None and code in codes:
-            table.report.add(table.key("code"), f"duplicate code {code!r} (also at {codes[code]})")
+            table.report.add(table.key("code"), f"代码 {code!r} 重复（另见 {codes[code]}）")
             continue
         if code is not None:
             codes[code] = table.path
@@ -57,8 +59,10 @@ def _read_list(root: Table, name: str) -> tuple[Category, ...]:
             continue
         parent = parents.get(category.parent)
         if parent is None:
-            table.report.add(table.key("parent"), f"unknown parent {category.parent!r} in {name}")
+            table.report.add(table.key("parent"), f"{name} 中没有上级代码 {category.parent!r}")
         elif parent.parent is not None:
             # One level of sub-types keeps the form's drop-downs simple and rules out cycles.
-            table.report.add(table.key("parent"), f"parent {parent.code!r} is itself a sub-type")
+            table.report.add(
+                table.key("parent"), f"上级 {parent.code!r} 本身是子类（只允许一级子类）"
+            )
     return tuple(c for _, c in entries)

@@ -16,8 +16,10 @@ from config.tables import Table, read_toml
 
 STANDARD_LINE_COUNT = 5
 RING_TIMEOUT_RANGE = (5, 300)
-_CENTRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
-_PROMPT_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")
+# Centre ids and prompt names become file, queue and mailbox names that Asterisk
+# receives verbatim (same rule as recordings/names.py).
+_CENTRE_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+_PROMPT_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 _CENTRE_KEYS = (
     "id",
@@ -58,9 +60,9 @@ class _LineRegistry:
     def claim(self, report: Report, key: str, line: Line, owner: str) -> None:
         identity = line_identity(line)
         if identity in self.seen:
-            report.add(key, f"line {line.kind}:{line.target} already used at {self.seen[identity]}")
+            report.add(key, f"线路 {line.kind}:{line.target} 已用于 {self.seen[identity]}")
         else:
-            self.seen[identity] = f"{key} (centre {owner})"
+            self.seen[identity] = f"{key}（中心 {owner}）"
 
 
 def load_centres(path: Path, report: Report, prompts_dir: Path | None) -> CentresResult:
@@ -81,7 +83,7 @@ def load_centres(path: Path, report: Report, prompts_dir: Path | None) -> Centre
     for table in root.tables("centre", _CENTRE_KEYS, required=True):
         centre, centre_seen = _read_centre(table, defaults, lines, set(province_fallbacks))
         if centre_seen.id is not None and any(s.id == centre_seen.id for s in seen):
-            report.add(table.key("id"), f"duplicate centre id {centre_seen.id!r}")
+            report.add(table.key("id"), f"中心编号 {centre_seen.id!r} 重复")
         centres.append(centre)
         seen.append(centre_seen)
         if centre is not None and prompts_dir is not None:
@@ -90,10 +92,10 @@ def load_centres(path: Path, report: Report, prompts_dir: Path | None) -> Centre
     menus = read_menus(root, seen)
     known_ids = {s.id for s in seen if s.id is not None}
     if national_fallback is not None and national_fallback not in known_ids:
-        report.add("national.fallback", f"unknown centre {national_fallback!r}")
+        report.add("national.fallback", f"未知的中心 {national_fallback!r}")
     for province, (fallback, key) in province_fallbacks.items():
         if fallback is not None and fallback not in known_ids:
-            report.add(key, f"unknown centre {fallback!r} for {province}")
+            report.add(key, f"{province}的兜底中心 {fallback!r} 未知")
 
     if not report.ok or menus is None or national_fallback is None:
         return CentresResult(None, frozenset(known_ids))
@@ -126,7 +128,7 @@ def _read_strategy(table: Table) -> RingStrategy | None:
         return RingStrategy(text)
     except ValueError:
         choices = ", ".join(s.value for s in RingStrategy)
-        table.report.add(table.key("ring_strategy"), f"unknown ring strategy {text!r} ({choices})")
+        table.report.add(table.key("ring_strategy"), f"未知的振铃策略 {text!r}（可用：{choices}）")
         return None
 
 
@@ -147,7 +149,7 @@ def _read_provinces(
         codes = table.text_list("area_codes") or []
         if name is not None:
             if name in fallbacks:
-                table.report.add(table.key("name"), f"province {name!r} declared twice")
+                table.report.add(table.key("name"), f"省份 {name!r} 重复声明")
             else:
                 fallbacks[name] = (fallback, table.key("fallback"))
         for key, code in codes:
@@ -155,7 +157,7 @@ def _read_provinces(
             if reason:
                 table.report.add(key, reason)
             elif code in area_provinces:
-                table.report.add(key, f"area code {code} already claimed by {area_provinces[code]}")
+                table.report.add(key, f"区号 {code} 已归属{area_provinces[code]}")
             elif name is not None:
                 area_provinces[code] = name
     return fallbacks, area_provinces
@@ -168,23 +170,26 @@ def _read_centre(
     problems_before = len(report.problems)
     centre_id = table.text("id")
     if centre_id is not None and not _CENTRE_ID.match(centre_id):
-        report.add(table.key("id"), f"bad centre id {centre_id!r} (a-z, 0-9 and -, max 32)")
+        report.add(table.key("id"), f"中心编号 {centre_id!r} 无效（小写字母、数字和 -，最长 32）")
     name = table.text("name")
     province = table.text("province")
     if province is not None and province not in provinces:
-        report.add(table.key("province"), f"unknown province {province!r} (declare a [[province]])")
+        report.add(table.key("province"), f"未知的省份 {province!r}（请在 [[province]] 中声明）")
     area_codes = _read_area_codes(table)
     centre_lines = _read_lines(table, lines, centre_id or "?")
     strategy = _read_strategy(table) or defaults.ring_strategy
     timeout = _read_ring_timeout(table) or defaults.ring_timeout
     box = table.text("voicemail_box", required=False, default="")
     if box and not NAME.match(box):
-        report.add(table.key("voicemail_box"), f"bad mailbox {box!r} (letters, digits, _ . -)")
+        report.add(
+            table.key("voicemail_box"), f"语音信箱名 {box!r} 无效（只能含字母、数字、_ . -）"
+        )
     hours_table = table.table("hours", WEEKDAYS)
     hours = read_week(hours_table, defaults.hours) if hours_table else defaults.hours
     if hours is not None and not any(hours):
         report.add(
-            table.key("hours"), "never open: give hours in [centre.hours] or [defaults.hours]"
+            table.key("hours"),
+            "每天都不开放：请在 [centre.hours] 或 [defaults.hours] 中给出工作时间",
         )
     prompts = _read_prompts(table)
 
@@ -218,7 +223,7 @@ def _read_area_codes(table: Table) -> list[tuple[str, str]] | None:
     if items is None:
         return None
     if not items:
-        table.report.add(table.key("area_codes"), "a centre needs at least one area code")
+        table.report.add(table.key("area_codes"), "中心至少要有一个区号")
         return None
     first_seen: dict[str, str] = {}
     for key, code in items:
@@ -226,7 +231,7 @@ def _read_area_codes(table: Table) -> list[tuple[str, str]] | None:
         if reason:
             table.report.add(key, reason)
         elif code in first_seen:
-            table.report.add(key, f"duplicate area code {code} (also at {first_seen[code]})")
+            table.report.add(key, f"区号 {code} 重复（另见 {first_seen[code]}）")
         else:
             first_seen[code] = key
     return items
@@ -248,13 +253,13 @@ def _read_lines(table: Table, registry: _LineRegistry, owner: str) -> tuple[Line
     count = len(table.data["lines"]) if isinstance(table.data.get("lines"), list) else 0
     if allowed is not None and count != allowed:
         table.report.add(
-            table.key("lines"), f"{count} lines given but allowed_line_count = {allowed}"
+            table.key("lines"), f"给出 {count} 条线路，但 allowed_line_count = {allowed}"
         )
     elif allowed is None and not table.has("allowed_line_count") and count != STANDARD_LINE_COUNT:
         table.report.add(
             table.key("lines"),
-            f"{count} lines given; a centre has {STANDARD_LINE_COUNT} "
-            "(set allowed_line_count to accept another number)",
+            f"给出 {count} 条线路；每个中心应有 {STANDARD_LINE_COUNT} 条"
+            "（其他数量须设置 allowed_line_count）",
         )
     return tuple(parsed)
 
@@ -270,7 +275,8 @@ def _read_prompts(table: Table) -> Prompts | None:
     for name, value in (("greeting", greeting), ("voicemail", voicemail)):
         if value is not None and not _PROMPT_NAME.match(value):
             prompts.report.add(
-                prompts.key(name), f"bad prompt name {value!r} (a file name without .wav)"
+                prompts.key(name),
+                f"提示音名称 {value!r} 无效（不带 .wav 的文件名：小写字母、数字和 -）",
             )
             ok = False
     if not ok:
@@ -284,4 +290,4 @@ def _check_prompt_files(table: Table, prompts: Prompts, prompts_dir: Path, repor
         wav = prompts_dir / f"{name}.wav"
         if name not in reported and not wav.is_file():
             reported.add(name)
-            table.report.add(f"{table.path}.prompts.{role}", f"prompt file {wav} not found")
+            table.report.add(f"{table.path}.prompts.{role}", f"提示音文件 {wav} 不存在")

@@ -40,7 +40,7 @@ class ConfigHolder:
                 problems=[str(p) for p in exc.problems],
                 kept="last good config",
             )
-            return list(exc.problems) or [Problem("", "", "config rejected without details")]
+            return list(exc.problems) or [Problem("", "", "配置被拒绝（无详情）")]
         self._current = fresh  # one reference swap: readers see the old or the new set whole
         log.info("config_reloaded", centres=len(fresh.directory.centres))
         return []

@@ -20,13 +20,13 @@ def parse_range(text: str) -> TimeRange | str:
     """The half-open range, or the reason it is not one."""
     found = _RANGE.match(text)
     if not found:
-        return f"{text!r} is not a time range HH:MM-HH:MM"
+        return f"{text!r} 不是时间段，应为 HH:MM-HH:MM"
     h1, m1, h2, m2 = (int(g) for g in found.groups())
     if h1 > 23 or m1 > 59 or h2 > 23 or m2 > 59:
-        return f"{text!r} has an impossible time (00:00..23:59)"
+        return f"{text!r} 含不存在的时刻（00:00..23:59）"
     start, end = dt.time(h1, m1), dt.time(h2, m2)
     if end <= start:
-        return f"{text!r} ends at or before it starts"
+        return f"{text!r} 结束时间不晚于开始时间"
     return TimeRange(start, end)
 
 
@@ -44,7 +44,7 @@ def read_day(report: Report, items: list[tuple[str, str]]) -> tuple[TimeRange, .
     parsed.sort(key=lambda pair: pair[1])
     for (_, earlier), (key, later) in itertools.pairwise(parsed):
         if later.start < earlier.end:
-            report.add(key, f"{later.label()} overlaps {earlier.label()}")
+            report.add(key, f"{later.label()} 与 {earlier.label()} 重叠")
             ok = False
     return tuple(r for _, r in parsed) if ok else None
 

@@ -10,29 +10,29 @@ from config.model import Line, LineKind
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DIGITS = re.compile(r"^\d{3,20}$")
 
-SPEC_FORMS = "pjsip:ENDPOINT or landline:DIGITS@TRUNK"
+SPEC_FORMS = "pjsip:ENDPOINT 或 landline:DIGITS@TRUNK"
 
 
 def parse_line(spec: str) -> Line | str:
     """The line, or the reason the spec is malformed."""
     kind_text, sep, rest = spec.partition(":")
     if not sep:
-        return f"{spec!r} is not a line spec ({SPEC_FORMS})"
+        return f"{spec!r} 不是线路格式（{SPEC_FORMS}）"
     try:
         kind = LineKind(kind_text.strip())
     except ValueError:
-        return f"unknown line kind {kind_text!r} in {spec!r} ({SPEC_FORMS})"
+        return f"{spec!r} 的线路类型 {kind_text!r} 未知（{SPEC_FORMS}）"
     if kind is LineKind.PJSIP:
         if not NAME.match(rest):
-            return f"bad PJSIP endpoint {rest!r} in {spec!r} (letters, digits, _ . - only)"
+            return f"{spec!r} 的 PJSIP 终端名 {rest!r} 无效（只能含字母、数字、_ . -）"
         return Line(kind, rest)
     digits, at, trunk = rest.partition("@")
     if not at or not trunk:
-        return f"landline {spec!r} needs a trunk: landline:DIGITS@TRUNK"
+        return f"固话线路 {spec!r} 缺少中继：landline:DIGITS@TRUNK"
     if not _DIGITS.match(digits):
-        return f"bad landline number {digits!r} in {spec!r} (3 to 20 digits)"
+        return f"{spec!r} 的固话号码 {digits!r} 无效（3 到 20 位数字）"
     if not NAME.match(trunk):
-        return f"bad trunk name {trunk!r} in {spec!r} (letters, digits, _ . - only)"
+        return f"{spec!r} 的中继名 {trunk!r} 无效（只能含字母、数字、_ . -）"
     return Line(kind, digits, trunk)
 
 

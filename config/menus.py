@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from config.area_codes import area_code_problem
 from config.model import Menu, MenuOption
-from config.tables import Table
+from config.tables import Table, type_name
 
 _DIGIT = re.compile(r"^[1-9]$")
 DERIVED_MAX_TRIES = 3
@@ -40,7 +40,7 @@ def read_menus(root: Table, centres: list[CentreSeen]) -> tuple[Menu, ...] | Non
             if area_code in explicit:
                 table.report.add(
                     table.key("area_code"),
-                    f"a menu for {area_code} is already at {explicit[area_code]}",
+                    f"区号 {area_code} 的菜单已在 {explicit[area_code]}",
                 )
                 area_code = None
             else:
@@ -55,7 +55,7 @@ def read_menus(root: Table, centres: list[CentreSeen]) -> tuple[Menu, ...] | Non
             continue
         if len(sharing) > 9:
             key, _ = next(kc for kc in sharing[9].area_codes if kc[1] == area_code)
-            root.report.add(key, f"more than 9 centres share area code {area_code}")
+            root.report.add(key, f"区号 {area_code} 由超过 9 个中心共用，菜单只有 1-9 键")
             ok = False
             continue
         options = tuple(
@@ -93,8 +93,8 @@ def _read_menu(
         elif len(sharing) < 2:
             report.add(
                 table.key("area_code"),
-                f"area code {area_code} is served by {len(sharing)} centre(s); "
-                "a menu is only for an area code shared by 2 or more",
+                f"区号 {area_code} 只有 {len(sharing)} 个中心服务；"
+                "菜单只用于 2 个及以上中心共用的区号",
             )
             sharing = None
     low, high = MAX_TRIES_RANGE
@@ -104,7 +104,7 @@ def _read_menu(
     options = _read_options(table, area_code, sharing, by_id)
     default = table.text("default", required=False)
     if options and default is not None and default not in {o.centre_id for o in options}:
-        report.add(table.key("default"), f"default {default!r} is not one of the menu's centres")
+        report.add(table.key("default"), f"默认中心 {default!r} 不在菜单选项中")
     if len(report.problems) > before or not options or area_code is None:
         return None
     assert max_tries is not None and timeout is not None
@@ -126,29 +126,29 @@ def _read_options(
     for digit, centre_id in raw.items():
         key = table.key(f"options.{digit}")
         if not _DIGIT.match(digit):
-            report.add(key, f"menu key {digit!r} is not a single digit 1-9")
+            report.add(key, f"菜单键 {digit!r} 不是 1-9 中的单个数字")
             continue
         if not isinstance(centre_id, str):
-            report.add(key, f"expected a centre id string, got {type(centre_id).__name__}")
+            report.add(key, f"类型错误：应为中心编号字符串，实际为{type_name(centre_id)}")
             continue
         if centre_id in digit_of:
-            report.add(key, f"centre {centre_id!r} already has digit {digit_of[centre_id]}")
+            report.add(key, f"中心 {centre_id!r} 已占用按键 {digit_of[centre_id]}")
             continue
         digit_of[centre_id] = digit
         centre = by_id.get(centre_id)
         if centre is None:
-            report.add(key, f"unknown centre {centre_id!r}")
+            report.add(key, f"未知的中心 {centre_id!r}")
             continue
         if sharing is not None and centre not in sharing:
-            report.add(key, f"centre {centre_id!r} does not serve area code {area_code}")
+            report.add(key, f"中心 {centre_id!r} 不服务区号 {area_code}")
             continue
         options.append(MenuOption(digit, centre_id, centre.menu_label))
     if not raw:
-        report.add(table.key("options"), "a menu needs options")
+        report.add(table.key("options"), "菜单没有选项")
     for centre in sharing or ():
         if centre.id is not None and centre.id not in digit_of:
             report.add(
                 table.key("options"),
-                f"centre {centre.id!r} serves {area_code} but has no digit in the menu",
+                f"中心 {centre.id!r} 服务区号 {area_code}，但菜单中没有它的按键",
             )
     return tuple(sorted(options, key=lambda o: o.digit))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ class Settings:
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
     ami_user: str = "hotline12330"
-    ami_secret: str = "hotline12330-dev"
+    ami_secret: str = "hotline12330-dev"  # noqa: S105  (dev stack default; set it in production)
     ami_timeout: float = 10.0
     timezone: str = "Asia/Shanghai"
     log_level: str = "info"
@@ -68,16 +69,31 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             path = Path(str(value)).expanduser()
             return path if path.is_absolute() else (base / path).resolve()
         if name in _INT_FIELDS:
-            if isinstance(value, bool):
-                raise ValueError("a boolean is not a number")
-            return int(value)  # type: ignore[arg-type]
+            number = _integer(value)
+            if name.endswith("_port") and not 1 <= number <= 65535:
+                raise ValueError(f"port {number} out of range 1..65535")
+            return number
         if name in _FLOAT_FIELDS:
-            return float(value)  # type: ignore[arg-type]
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError(f"expected a number, got {value!r}")
+            try:
+                return float(value)
+            except ValueError:
+                raise ValueError(f"expected a number, got {value!r}") from None
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {type(value).__name__}")
         return value
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{source}: {name}: {exc}") from exc
+
+
+def _integer(value: object) -> int:
+    # int() alone would accept True and silently truncate 4573.9.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
 
 
 def settings_file_from_env() -> Path | None:
@@ -103,6 +119,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         "asterisk_root": _default_cache_dir() / "asterisk-sid",
     }
     known = {f.name for f in dataclasses.fields(Settings)}
+    explicit: set[str] = set()  # set by the file or the environment: never rebased
 
     if path is not None:
         try:
@@ -116,20 +133,20 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             if key not in known:
                 raise SettingsError(f"{path}: {key}: unknown setting")
             values[key] = _coerce(key, value, path.parent, str(path))
-        # A data_dir set in the file moves every default that lives under it.
-        if "data_dir" in flat:
-            _rebase_on_data_dir(values, flat)
+            explicit.add(key)
 
     for name in known:
         raw_env = env.get(ENV_PREFIX + name.upper())
-        if raw_env is not None and name != "config":
+        if raw_env is not None:
             values[name] = _coerce(name, raw_env, Path.cwd(), ENV_PREFIX + name.upper())
-    if env.get(ENV_PREFIX + "DATA_DIR") is not None:
-        _rebase_on_data_dir(values, {k: 1 for k in known if env.get(ENV_PREFIX + k.upper())})
+            explicit.add(name)
+    # A data_dir set in the file or environment moves every default that lives under it.
+    if "data_dir" in explicit:
+        _rebase_on_data_dir(values, explicit)
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def _rebase_on_data_dir(values: dict[str, object], explicit: dict[str, object]) -> None:
+def _rebase_on_data_dir(values: dict[str, object], explicit: set[str]) -> None:
     data_dir = values["data_dir"]
     assert isinstance(data_dir, Path)
     if "database_url" not in explicit:

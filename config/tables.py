@@ -23,10 +23,10 @@ def read_toml(path: Path, report: Report) -> dict[str, Any] | None:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        report.add("(file)", f"cannot read: {exc.strerror or exc}")
+        report.add("(file)", f"无法读取文件：{exc.strerror or exc}")
         return None
     except UnicodeDecodeError as exc:
-        report.add("(file)", f"not UTF-8 text: {exc.reason} at byte {exc.start}")
+        report.add("(file)", f"不是 UTF-8 文本（第 {exc.start} 字节：{exc.reason}）")
         return None
     try:
         return tomllib.loads(text)
@@ -34,29 +34,29 @@ def read_toml(path: Path, report: Report) -> dict[str, Any] | None:
         message = str(exc)
         found = _TOML_POSITION.search(message)
         where = (found.group(1) or found.group(2)) if found else "(file)"
-        report.add(where, f"not valid TOML: {message}")
+        report.add(where, f"TOML 格式错误（含不存在的日期）：{message}")
         return None
 
 
 def type_name(value: object) -> str:
     if isinstance(value, bool):
-        return "boolean"
+        return "布尔值"
     if isinstance(value, int):
-        return "integer"
+        return "整数"
     if isinstance(value, float):
-        return "float"
+        return "小数"
     if isinstance(value, str):
-        return "string"
+        return "字符串"
     if isinstance(value, dt.datetime):
-        return "date-time"
+        return "日期时间"
     if isinstance(value, dt.date):
-        return "date"
+        return "日期"
     if isinstance(value, dt.time):
-        return "time"
+        return "时间"
     if isinstance(value, list):
-        return "array"
+        return "数组"
     if isinstance(value, dict):
-        return "table"
+        return "表"
     return type(value).__name__
 
 
@@ -75,7 +75,7 @@ class Table:
         for name in data:
             if name not in allowed_set:
                 allowed_text = ", ".join(sorted(allowed_set))
-                report.add(self.key(name), f"unknown key (allowed: {allowed_text})")
+                report.add(self.key(name), f"未知的键（可用：{allowed_text}）")
 
     def key(self, name: str) -> str:
         return join_key(self.path, name)
@@ -86,12 +86,12 @@ class Table:
     def _get(self, name: str, required: bool) -> Any:
         if name not in self.data:
             if required:
-                self.report.add(self.key(name), "required key missing")
+                self.report.add(self.key(name), "缺少必填的键")
             return None
         return self.data[name]
 
     def _wrong(self, name: str, expected: str, value: object) -> None:
-        self.report.add(self.key(name), f"expected {expected}, got {type_name(value)}")
+        self.report.add(self.key(name), f"类型错误：应为{expected}，实际为{type_name(value)}")
 
     def text(
         self,
@@ -105,10 +105,10 @@ class Table:
         if value is None:
             return default
         if not isinstance(value, str):
-            self._wrong(name, "a string", value)
+            self._wrong(name, "字符串", value)
             return None
         if not empty_ok and not value.strip():
-            self.report.add(self.key(name), "must not be empty")
+            self.report.add(self.key(name), "不能为空")
             return None
         return value
 
@@ -125,10 +125,10 @@ class Table:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self._wrong(name, "an integer", value)
+            self._wrong(name, "整数", value)
             return None
         if not minimum <= value <= maximum:
-            self.report.add(self.key(name), f"{value} out of range {minimum}..{maximum}")
+            self.report.add(self.key(name), f"{value} 超出范围 {minimum}..{maximum}")
             return None
         return value
 
@@ -137,7 +137,7 @@ class Table:
         if value is None:
             return None
         if not isinstance(value, bool):
-            self._wrong(name, "true or false", value)
+            self._wrong(name, "true 或 false", value)
             return None
         return value
 
@@ -146,7 +146,7 @@ class Table:
         if value is None:
             return None
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            self._wrong(name, "a TOML date such as 2026-10-01 (no quotes, no time)", value)
+            self._wrong(name, "TOML 日期（如 2026-10-01，不加引号、不带时间）", value)
             return None
         return value
 
@@ -159,7 +159,7 @@ class Table:
 
     def text_items(self, name: str, value: object) -> list[tuple[str, str]] | None:
         if not isinstance(value, list):
-            self._wrong(name, "an array of strings", value)
+            self._wrong(name, "字符串数组", value)
             return None
         items: list[tuple[str, str]] = []
         for index, item in enumerate(value):
@@ -167,7 +167,7 @@ class Table:
             if isinstance(item, str):
                 items.append((item_key, item))
             else:
-                self.report.add(item_key, f"expected a string, got {type_name(item)}")
+                self.report.add(item_key, f"类型错误：应为字符串，实际为{type_name(item)}")
         return items
 
     def table(self, name: str, allowed: Iterable[str], *, required: bool = False) -> Table | None:
@@ -175,7 +175,7 @@ class Table:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self._wrong(name, f"a table ([{self.key(name)}])", value)
+            self._wrong(name, f"表（[{self.key(name)}]）", value)
             return None
         return Table(self.report, self.key(name), value, allowed)
 
@@ -185,7 +185,7 @@ class Table:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self._wrong(name, "a table", value)
+            self._wrong(name, "表", value)
             return None
         return value
 
@@ -194,14 +194,14 @@ class Table:
         value = self._get(name, required)
         if value is None:
             return []
-        expected = f"an array of tables ([[{self.key(name)}]])"
+        expected = f"表数组（[[{self.key(name)}]]）"
         if not isinstance(value, list):
             self._wrong(name, expected, value)
             return []
         odd = next((v for v in value if not isinstance(v, dict)), None)
         if odd is not None:
-            got = f"an array holding a {type_name(odd)}"
-            self.report.add(self.key(name), f"expected {expected}, got {got}")
+            got = f"含{type_name(odd)}的数组"
+            self.report.add(self.key(name), f"类型错误：应为{expected}，实际为{got}")
             return []
         allowed = tuple(allowed)
         return [
