@@ -38,7 +38,7 @@ from recordings.names import (
     validate_prompt_name,
 )
 from recordings.prompt_texts import PromptTexts, load_prompt_texts, menu_text
-from recordings.tts import SpeechError, synthesize
+from recordings.tts import SpeechError, check_voice, synthesize
 
 MAX_IMPORT_SECONDS = 300.0  # a prompt longer than 5 minutes is surely the wrong file
 # Centre-specific prompts that centres.toml can point at (config.model.Prompts fields).
@@ -96,6 +96,7 @@ def generate_default_prompts(
     texts = texts or load_prompt_texts()
     wanted = default_prompt_texts(menus, texts)
     manifest = read_manifest(prompts_dir)
+    check_voice(texts.voice)
     written: list[Path] = []
     for name, text in wanted.items():
         path = prompt_path(prompts_dir, name)
