@@ -1,0 +1,117 @@
+"""Open or closed for one centre at one instant, with the reason an administrator reads.
+
+Precedence: the centre's local entry for the day (closed, or special hours), then the
+statutory calendar (routing.statutory), then the centre's hours for that weekday.
+Hours are half-open: a centre with 09:00-17:30 is open from 09:00 through 17:29
+and closed from 17:30. A make-up working day (调休) on a weekend uses the hours of
+the centre's first weekday, Monday to Friday, that has hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import pairwise
+
+from config.model import WEEKDAYS, CalendarOverrides, Centre, LocalKind, TimeRange
+from routing.local_time import in_china
+from routing.statutory import StatutoryKind, statutory_day
+
+LOCAL_SOURCE = "local"
+LOCAL_CLOSED = "local_closed"
+LOCAL_HOURS = "local_hours"
+
+
+@dataclass(frozen=True)
+class OpenState:
+    is_open: bool
+    reason: str
+    day_kind: str  # a StatutoryKind value, or local_closed / local_hours
+    warnings: tuple[str, ...]
+    source: str  # local, override, chinesecalendar, complete-year, weekday-rule
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "is_open": self.is_open,
+            "reason": self.reason,
+            "day_kind": self.day_kind,
+            "warnings": list(self.warnings),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    is_open: bool
+    reason: str  # without the "open: " / "closed: " prefix
+    range_label: str = ""  # the range the instant falls in, when open
+
+
+def _within(ranges: tuple[TimeRange, ...], t: dt.time) -> _Verdict:
+    """Where `t` falls among non-overlapping ranges; `ranges` must not be empty."""
+    ranges = tuple(sorted(ranges))
+    for r in ranges:
+        if r.contains(t):
+            return _Verdict(True, f"working hours {r.label()}", r.label())
+    if t < ranges[0].start:
+        return _Verdict(False, f"before opening {ranges[0].start:%H:%M}")
+    if t >= ranges[-1].end:
+        return _Verdict(False, f"after closing {ranges[-1].end:%H:%M}")
+    for earlier, later in pairwise(ranges):
+        if earlier.end <= t < later.start:
+            return _Verdict(False, f"lunch break {earlier.end:%H:%M}–{later.start:%H:%M}")
+    # Only overlapping ranges (which the loader rejects) get here; stay closed rather than crash.
+    return _Verdict(False, "outside opening hours")
+
+
+def _prefixed(verdict: _Verdict, open_reason: str | None = None) -> str:
+    if verdict.is_open:
+        return f"open: {open_reason or verdict.reason}"
+    return f"closed: {verdict.reason}"
+
+
+def makeup_day_hours(centre: Centre) -> tuple[TimeRange, ...]:
+    """The hours a make-up working day uses: the first of Monday–Friday that has hours."""
+    return next((day for day in centre.hours[:5] if day), ())
+
+
+def open_state(centre: Centre, calendar: CalendarOverrides, at: dt.datetime) -> OpenState:
+    local_at = in_china(at)
+    day, t = local_at.date(), local_at.time().replace(tzinfo=None)
+
+    local = calendar.local_on(centre.id, day)
+    if local is not None:
+        if local.kind is LocalKind.CLOSED or not local.hours:
+            reason = f"closed: local closure {local.reason}".rstrip()
+            return OpenState(False, reason, LOCAL_CLOSED, (), LOCAL_SOURCE)
+        verdict = _within(local.hours, t)
+        if verdict.is_open:
+            reason = f"open: special hours {verdict.range_label} ({local.reason})"
+        else:
+            reason = f"closed: {verdict.reason} (special hours: {local.reason})"
+        return OpenState(verdict.is_open, reason, LOCAL_HOURS, (), LOCAL_SOURCE)
+
+    status = statutory_day(calendar, day)
+    kind, warnings, source = status.kind, status.warnings, status.source.value
+    if kind is StatutoryKind.HOLIDAY:
+        reason = f"closed: statutory holiday {status.name or ''}".rstrip()
+        return OpenState(False, reason, kind.value, warnings, source)
+
+    if kind is StatutoryKind.MAKEUP_WORKDAY:
+        ranges = makeup_day_hours(centre)
+        if not ranges:
+            reason = "closed: make-up working day but no weekday opening hours"
+            return OpenState(False, reason, kind.value, warnings, source)
+        verdict = _within(ranges, t)
+        reason = _prefixed(verdict, f"make-up working day {day.isoformat()}")
+        return OpenState(verdict.is_open, reason, kind.value, warnings, source)
+
+    ranges = centre.hours[day.weekday()]
+    if not ranges:
+        if kind is StatutoryKind.WEEKEND:
+            reason = "closed: weekend"
+        else:
+            reason = f"closed: no opening hours on {WEEKDAYS[day.weekday()]}"
+        return OpenState(False, reason, kind.value, warnings, source)
+    verdict = _within(ranges, t)
+    return OpenState(verdict.is_open, _prefixed(verdict), kind.value, warnings, source)
