@@ -67,8 +67,9 @@ def read_wav_info(path: Path) -> WavInfo:
         )
 
 
-def probe_duration(path: Path, timeout: float = PROBE_TIMEOUT_SECONDS) -> float:
-    """Duration in seconds according to ffprobe, without decoding the whole file.
+def probe_duration(path: Path, timeout: float = PROBE_TIMEOUT_SECONDS) -> float | None:
+    """Duration in seconds according to ffprobe, without decoding the whole file;
+    None when ffprobe recognises the file but cannot tell (e.g. an empty stream).
 
     Lets an import refuse a two-hour file before pydub loads it into memory.
     """
@@ -87,12 +88,14 @@ def probe_duration(path: Path, timeout: float = PROBE_TIMEOUT_SECONDS) -> float:
     if result.returncode != 0:
         raise AudioError(f"无法识别的音频文件：{path.name}")
     try:
-        duration = float(json.loads(result.stdout)["format"]["duration"])
+        info = json.loads(result.stdout)["format"]
     except (ValueError, KeyError, TypeError):
-        raise AudioError(f"无法读取音频时长：{path.name}") from None
-    if not math.isfinite(duration) or duration < 0:
-        raise AudioError(f"无法读取音频时长：{path.name}")
-    return duration
+        raise AudioError(f"无法识别的音频文件：{path.name}") from None
+    try:
+        duration = float(info["duration"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return duration if math.isfinite(duration) and duration >= 0 else None
 
 
 def load_audio(path: Path) -> AudioSegment:

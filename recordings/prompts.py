@@ -138,7 +138,8 @@ def import_prompt(
         raise PromptError(f"音频文件为空：{source}")
     try:
         # Probe first: refuses a wrong, huge file before it is decoded into memory.
-        if probe_duration(source) > max_seconds + 1:
+        probed = probe_duration(source)
+        if probed is not None and probed > max_seconds + 1:
             raise PromptError(_too_long(source, max_seconds))
         original = load_audio(source)
     except AudioError as exc:
