@@ -10,7 +10,7 @@ from config.centres_file import load_centres
 from config.model import Directory
 from config.problems import ConfigInvalid, Report
 from config.settings import Settings, SettingsError, load_settings
-from recordings.names import required_prompt_names
+from recordings.names import PromptNameError, centre_prompt_name, required_prompt_names
 from recordings.prompts import generate_default_prompts, import_prompt, list_prompts
 from recordings.tts import SpeechError
 
@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         if args.prompt_command == "import":
             return _import(settings, args.file, args.name, args.centre)
         return _list(settings)
+    except PromptNameError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except ConfigInvalid as exc:
         print(f"error: the configuration is invalid:\n{exc}", file=sys.stderr)
         return 2
@@ -104,6 +107,7 @@ def _generate(settings: Settings, *, force: bool) -> int:
 
 
 def _import(settings: Settings, source: Path, name: str, centre_id: str | None) -> int:
+    centre_prompt_name(name, centre_id)  # a mistyped name is reported before anything else
     if centre_id is not None:
         known = [c.id for c in _load_directory(settings).centres]
         if centre_id not in known:
