@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from recordings.audio import WAV_PARSE_ERRORS, AudioError, load_audio
+from recordings.audio import WAV_PARSE_ERRORS, AudioError, is_silent, load_audio, rms_dbfs
+
+__all__ = [
+    "RecordingCheck",
+    "is_silent",  # re-exported: the call log checks loudness next to the file check
+    "rms_dbfs",
+    "sha256_file",
+    "verify_recording",
+    "verify_recording_async",
+]
 
 CheckStatus = Literal["ok", "missing", "failed"]
 
