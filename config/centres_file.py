@@ -200,7 +200,9 @@ def _read_centre(
         area_codes=tuple(area_codes or ()),
         key=table.path,
     )
-    if len(report.problems) > problems_before:
+    parts = (centre_id, name, province, area_codes, centre_lines, hours, prompts)
+    # A part is None when its problem was reported here or (defaults) elsewhere.
+    if len(report.problems) > problems_before or any(part is None for part in parts):
         return None, seen
     assert centre_id and name and province and area_codes and centre_lines and hours and prompts
     centre = Centre(

@@ -137,7 +137,7 @@ class Table:
         if value is None:
             return None
         if not isinstance(value, bool):
-            self._wrong(name, "true 或 false", value)
+            self._wrong(name, "布尔值（true 或 false）", value)
             return None
         return value
 
@@ -146,7 +146,7 @@ class Table:
         if value is None:
             return None
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            self._wrong(name, "TOML 日期（如 2026-10-01，不加引号、不带时间）", value)
+            self._wrong(name, "日期（TOML 日期如 2026-10-01，不加引号、不带时间）", value)
             return None
         return value
 

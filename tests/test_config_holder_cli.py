@@ -1,0 +1,230 @@
+"""ConfigHolder reloads, `hotline12330 check-config`, and settings environment overrides."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from config.holder import ConfigHolder
+from config.loader import ConfigInvalid, load_config
+from config.settings import DEFAULTS_DIR, SettingsError, load_settings
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the shipped config files with a settings file; returns the settings path."""
+    for name in ("centres", "calendar", "categories"):
+        shutil.copy(DEFAULTS_DIR / f"{name}.toml", tmp_path / f"{name}.toml")
+    prompts = tmp_path / "data" / "prompts"
+    prompts.mkdir(parents=True)
+    for name in ("greeting", "voicemail"):
+        (prompts / f"{name}.wav").write_bytes(b"RIFF")
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        'data_dir = "data"\n'
+        'centres_file = "centres.toml"\n'
+        'calendar_file = "calendar.toml"\n'
+        'categories_file = "categories.toml"\n',
+        encoding="utf-8",
+    )
+    return settings
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_holder_keeps_last_good_config_and_picks_up_good_edit(sample: Path) -> None:
+    holder = ConfigHolder(load_settings(sample, environ={}))
+    first = holder.current
+    assert first.directory.centre("tj").ring_timeout == 30
+    centres = sample.parent / "centres.toml"
+
+    replace_in(centres, "ring_timeout = 30", "ring_timeout = 3000")
+    problems = holder.reload()
+    assert [(p.key, "超出范围" in p.reason) for p in problems] == [("centre[4].ring_timeout", True)]
+    assert holder.current is first
+
+    replace_in(centres, "ring_timeout = 3000", "ring_timeout = 45")
+    assert holder.reload() == []
+    assert holder.current is not first
+    assert holder.current.directory.centre("tj").ring_timeout == 45
+
+
+def test_holder_reload_reports_syntax_error_and_keeps_config(sample: Path) -> None:
+    holder = ConfigHolder(load_settings(sample, environ={}))
+    first = holder.current
+    (sample.parent / "calendar.toml").write_text("[[national]\n", encoding="utf-8")
+    problems = holder.reload()
+    assert problems and all(p.file.endswith("calendar.toml") for p in problems)
+    assert holder.current is first
+
+
+def test_holder_refuses_to_start_on_invalid_config(sample: Path) -> None:
+    replace_in(sample.parent / "centres.toml", 'fallback = "bj"', 'fallback = "nowhere"')
+    with pytest.raises(ConfigInvalid) as caught:
+        ConfigHolder(load_settings(sample, environ={}))
+    assert any(p.key == "national.fallback" for p in caught.value.problems)
+
+
+def test_holder_uses_the_given_loader(sample: Path) -> None:
+    settings = load_settings(sample, environ={})
+    calls = []
+
+    def loader(s):
+        calls.append(s)
+        return load_config(s, check_prompts=False)
+
+    holder = ConfigHolder(settings, loader=loader)
+    assert holder.reload() == []
+    assert calls == [settings, settings]
+
+
+# (row id, extra args, edit of centres.toml or None, exit code, expected output lines)
+CLI_ROWS = [
+    ("ok", [], None, 0, ["OK: 10 centres, 9 area codes, 1 menus"]),
+    (
+        "problems",
+        [],
+        ('area_codes = ["025", "0512"]', 'area_codes = ["025", "512", "025"]'),
+        1,
+        [
+            "{dir}/centres.toml: centre[7].area_codes[1]: '512' 不是有效的区号",
+            "{dir}/centres.toml: centre[7].area_codes[2]: 区号 025 重复",
+        ],
+    ),
+    (
+        "derived-menu-counted",
+        [],
+        ('area_codes = ["0755"]', 'area_codes = ["0755", "020"]'),
+        0,
+        ["OK: 10 centres, 9 area codes, 2 menus"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "edit", "code", "expected"), [pytest.param(*r[1:], id=r[0]) for r in CLI_ROWS]
+)
+def test_check_config_command(sample, capsys, monkeypatch, args, edit, code, expected) -> None:
+    monkeypatch.delenv("HOTLINE12330_CONFIG", raising=False)
+    if edit:
+        replace_in(sample.parent / "centres.toml", *edit)
+    assert main(["check-config", "--config", str(sample), *args]) == code
+    out = capsys.readouterr().out.splitlines()
+    for line in expected:
+        wanted = line.format(dir=sample.parent)
+        assert any(o.startswith(wanted) for o in out), (wanted, out)
+    if code:
+        assert len(out) == len(expected)
+
+
+def test_check_config_missing_prompts_and_no_prompts(sample, capsys) -> None:
+    (sample.parent / "data" / "prompts" / "voicemail.wav").unlink()
+    assert main(["check-config", "--config", str(sample)]) == 1
+    out = capsys.readouterr().out
+    assert "centre[0].prompts.voicemail: 提示音文件" in out
+    assert main(["check-config", "--config", str(sample), "--no-prompts"]) == 0
+
+
+def test_check_config_uses_environment_settings_path(sample, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HOTLINE12330_CONFIG", str(sample))
+    replace_in(
+        sample.parent / "centres.toml", 'ring_strategy = "leastrecent"', 'ring_strategy = "x"'
+    )
+    assert main(["check-config"]) == 1
+    assert "centre[5].ring_strategy: 未知的振铃策略 'x'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("settings_text", "env", "message"),
+    [
+        pytest.param("agi_port = 'x'\n", {}, "agi_port: expected an integer", id="file-bad-int"),
+        pytest.param("agi_prot = 1\n", {}, "agi_prot: unknown setting", id="file-unknown"),
+        pytest.param("agi_port = [\n", {}, "not valid TOML", id="file-syntax"),
+        pytest.param(
+            "", {"HOTLINE12330_AGI_PORT": "45x"}, "HOTLINE12330_AGI_PORT: agi_port", id="env-bad"
+        ),
+    ],
+)
+def test_check_config_exits_2_on_unusable_settings(
+    tmp_path, capsys, monkeypatch, settings_text, env, message
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = tmp_path / "settings.toml"
+    settings.write_text(settings_text, encoding="utf-8")
+    assert main(["check-config", "--config", str(settings)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_check_config_exits_2_on_missing_settings_file(tmp_path, capsys) -> None:
+    assert main(["check-config", "--config", str(tmp_path / "nope.toml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+# Settings: (row id, file text, environment, attribute, expected value; {dir} = settings folder)
+SETTINGS_ROWS = [
+    ("env-database-url", "", {"HOTLINE12330_DATABASE_URL": "postgresql+psycopg://h/db"},
+     "database_url", "postgresql+psycopg://h/db"),
+    ("env-beats-file", "database_url = 'sqlite:///a.db'\n",
+     {"HOTLINE12330_DATABASE_URL": "sqlite:///b.db"}, "database_url", "sqlite:///b.db"),
+    ("env-agi-port", "", {"HOTLINE12330_AGI_PORT": "4600"}, "agi_port", 4600),
+    ("section-form", "[agi]\nport = 4601\n", {}, "agi_port", 4601),
+    ("env-float", "", {"HOTLINE12330_AGI_COMMAND_TIMEOUT": "2.5"}, "agi_command_timeout", 2.5),
+    ("relative-path-from-file", "centres_file = 'c.toml'\n", {}, "centres_file", "{dir}/c.toml"),
+    ("data-dir-moves-prompts", "data_dir = 'd'\n", {}, "prompts_dir", "{dir}/d/prompts"),
+    ("file-path-survives-env-data-dir", "prompts_dir = 'p'\n",
+     {"HOTLINE12330_DATA_DIR": "/srv/h"}, "prompts_dir", "{dir}/p"),
+    ("env-data-dir-moves-database", "", {"HOTLINE12330_DATA_DIR": "/srv/h"}, "database_url",
+     "sqlite:////srv/h/hotline12330.sqlite3"),
+    ("file-url-survives-env-data-dir", "database_url = 'sqlite:///x.db'\n",
+     {"HOTLINE12330_DATA_DIR": "/srv/h"}, "database_url", "sqlite:///x.db"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "attribute", "expected"), [pytest.param(*r[1:], id=r[0]) for r in SETTINGS_ROWS]
+)
+def test_load_settings_file_and_environment(tmp_path, text, env, attribute, expected) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings(path, environ=env)
+    value = getattr(settings, attribute)
+    if isinstance(expected, str) and "{dir}" in expected:
+        assert value == Path(expected.format(dir=tmp_path))
+    else:
+        assert value == expected
+
+
+def test_settings_path_comes_from_environment(tmp_path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("agi_port = 4700\n", encoding="utf-8")
+    assert load_settings(environ={"HOTLINE12330_CONFIG": str(path)}).agi_port == 4700
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        ("", {"HOTLINE12330_AGI_PORT": "abc"},
+         "HOTLINE12330_AGI_PORT: agi_port: expected an integer, got 'abc'"),
+        ("", {"HOTLINE12330_AGI_PORT": "4573.5"}, "expected an integer, got '4573.5'"),
+        ("", {"HOTLINE12330_AGI_PORT": "70000"}, "port 70000 out of range 1..65535"),
+        ("agi_port = 0\n", {}, "agi_port: port 0 out of range"),
+        ("agi_port = true\n", {}, "agi_port: expected an integer, got True"),
+        ("agi_port = 4573.9\n", {}, "agi_port: expected an integer, got 4573.9"),
+        ("ami_timeout = 'soon'\n", {}, "ami_timeout: expected a number, got 'soon'"),
+        ("database_url = 5\n", {}, "database_url: expected a string, got int"),
+    ],
+)  # fmt: skip
+def test_load_settings_rejects_bad_values_clearly(tmp_path, text, env, message) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path, environ=env)
+    assert message in str(caught.value)
