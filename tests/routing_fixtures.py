@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from config.model import (
     WEEKDAYS,
@@ -158,3 +159,41 @@ def at(text: str) -> dt.datetime:
     """An aware instant: "2026-10-01T10:00" means China time; an explicit offset is kept."""
     value = dt.datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=CHINA)
+
+
+DEFAULTS_DIR = Path(__file__).resolve().parent.parent / "config" / "defaults"
+
+# A calendar file for the CLI tests: 2026 comes from chinesecalendar, 2027 has one
+# override only, Shanghai has a local half day.
+CLI_CALENDAR_TOML = """
+[[year]]
+year = 2027
+complete = false
+
+[[national]]
+date = 2027-10-01
+kind = "holiday"
+name = "国庆节"
+
+[[local]]
+centre = "sh"
+date = 2026-12-31
+kind = "hours"
+hours = ["09:00-12:00"]
+reason = "年终盘点，下午休息"
+"""
+
+
+def write_settings(directory: Path, calendar_toml: str = CLI_CALENDAR_TOML) -> Path:
+    """A settings file using the sample centres and categories and the given calendar."""
+    calendar = directory / "calendar.toml"
+    calendar.write_text(calendar_toml, encoding="utf-8")
+    settings = directory / "settings.toml"
+    settings.write_text(
+        f'data_dir = "{directory / "data"}"\n'
+        f'centres_file = "{DEFAULTS_DIR / "centres.toml"}"\n'
+        f'calendar_file = "{calendar}"\n'
+        f'categories_file = "{DEFAULTS_DIR / "categories.toml"}"\n',
+        encoding="utf-8",
+    )
+    return settings
