@@ -84,7 +84,8 @@ def _from_chinesecalendar(day: dt.date) -> StatutoryDay | None:
         # An unnamed day off is an ordinary weekend.
         kind = StatutoryKind.HOLIDAY if name else StatutoryKind.WEEKEND
         return StatutoryDay(day, kind, name, source)
-    return StatutoryDay(day, _worked_kind(day) if name else StatutoryKind.WORKDAY, name, source)
+    # Not a day off: on a weekend that makes it a make-up working day (is_workday is True).
+    return StatutoryDay(day, _worked_kind(day), name, source)
 
 
 def statutory_day(calendar: CalendarOverrides, day: dt.date) -> StatutoryDay:

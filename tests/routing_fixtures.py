@@ -184,14 +184,45 @@ reason = "年终盘点，下午休息"
 """
 
 
+def _centre_toml(centre_id: str, province: str, area_code: str, label: str, extra: str = "") -> str:
+    lines = ", ".join(f'"pjsip:{centre_id}-op{n}"' for n in range(1, 6))
+    return (
+        f'[[centre]]\nid = "{centre_id}"\nname = "{label}知识产权维权援助中心"\n'
+        f'province = "{province}"\narea_codes = ["{area_code}"]\nlines = [{lines}]\n{extra}'
+        f'[centre.prompts]\nmenu_label = "{label}"\n\n'
+    )
+
+
+# A centres file for the CLI tests, the file form of part of sample_directory().
+_SH_HOURS = "".join(f'{d} = ["09:00-11:30", "13:00-17:00"]\n' for d in WEEKDAYS[:5])
+CLI_CENTRES_TOML = (
+    '[national]\nfallback = "bj"\n\n[defaults.hours]\n'
+    + "".join(f'{d} = ["09:00-12:00", "13:30-17:30"]\n' for d in WEEKDAYS[:5])
+    + "sat = []\nsun = []\n\n"
+    + '[[province]]\nname = "北京"\nfallback = "bj"\narea_codes = ["010"]\n\n'
+    + '[[province]]\nname = "上海"\nfallback = "sh"\narea_codes = ["021"]\n\n'
+    + '[[province]]\nname = "广东"\nfallback = "gd"\narea_codes = ["020", "0755", "0757"]\n\n'
+    + _centre_toml("bj", "北京", "010", "北京市")
+    + _centre_toml("sh", "上海", "021", "上海市", f"[centre.hours]\n{_SH_HOURS}")
+    + _centre_toml("sh-pd", "上海", "021", "浦东新区")
+    + _centre_toml("sh-cp", "上海", "021", "中国上海知识产权保护中心")
+    + _centre_toml("gd", "广东", "020", "广东省")
+    + _centre_toml("sz", "广东", "0755", "深圳市")
+    + '[[menu]]\narea_code = "021"\ndefault = "sh"\nmax_tries = 3\ntimeout = 5\n'
+    + 'options = { "1" = "sh", "2" = "sh-pd", "3" = "sh-cp" }\n'
+)
+
+
 def write_settings(directory: Path, calendar_toml: str = CLI_CALENDAR_TOML) -> Path:
-    """A settings file using the sample centres and categories and the given calendar."""
+    """A settings file using the test centres, the sample categories and the given calendar."""
     calendar = directory / "calendar.toml"
     calendar.write_text(calendar_toml, encoding="utf-8")
+    centres = directory / "centres.toml"
+    centres.write_text(CLI_CENTRES_TOML, encoding="utf-8")
     settings = directory / "settings.toml"
     settings.write_text(
         f'data_dir = "{directory / "data"}"\n'
-        f'centres_file = "{DEFAULTS_DIR / "centres.toml"}"\n'
+        f'centres_file = "{centres}"\n'
         f'calendar_file = "{calendar}"\n'
         f'categories_file = "{DEFAULTS_DIR / "categories.toml"}"\n',
         encoding="utf-8",

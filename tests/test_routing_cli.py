@@ -90,10 +90,8 @@ def test_route_text_output(settings: Path, capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert code == 0
     assert "area code: 021 (source: dialled)" in out
-    assert "  2  sh-pd  浦东新区知识产权维权援助中心 -> greet_and_ring" in out
-    assert (
-        "  1  sh  上海市知识产权维权援助中心 -> voicemail: closed: lunch break 11:30–13:00" in out
-    )
+    assert "  2  sh-pd  浦东新区 -> greet_and_ring: open: working hours 09:00–12:00" in out
+    assert "  1  sh  上海市 -> voicemail: closed: lunch break 11:30–13:00" in out
     assert out.rstrip().endswith("action:    menu")
 
 
