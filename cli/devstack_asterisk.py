@@ -158,7 +158,8 @@ def responds(paths: StackPaths) -> bool:
 
 
 def _start(paths: StackPaths, log: Log, timeout: float) -> int:
-    (paths.root / "run/asterisk").mkdir(parents=True, exist_ok=True)
+    for directory in ("run/asterisk", "var/log/asterisk/cdr-csv", "var/log/asterisk/cel-custom"):
+        (paths.root / directory).mkdir(parents=True, exist_ok=True)
     with paths.console_log.open("ab") as console:
         process = subprocess.Popen(
             ["chroot", str(paths.root), "/usr/sbin/asterisk", "-f", "-n"],
