@@ -1,0 +1,39 @@
+"""SQLAlchemy 2.0 models of calls, recordings, voicemails and the operators' call log.
+
+Import the model classes from here (this also registers every table on Base.metadata,
+which alembic's env.py relies on).
+"""
+
+from models.base import Base, UtcDateTime
+from models.call_log import (
+    OUTCOMES_NEEDING_LOG,
+    CallLogEntry,
+    CallLogHistory,
+    CallLogIpType,
+    calls_with_incomplete_log,
+    log_complete,
+)
+from models.calls import Call, CallEvent, CallOutcome, CallSource
+from models.categories import CategoryEntry
+from models.recordings import Recording, RecordingStatus
+from models.voicemail import Voicemail, VoicemailStatus
+
+__all__ = [
+    "OUTCOMES_NEEDING_LOG",
+    "Base",
+    "Call",
+    "CallEvent",
+    "CallLogEntry",
+    "CallLogHistory",
+    "CallLogIpType",
+    "CallOutcome",
+    "CallSource",
+    "CategoryEntry",
+    "Recording",
+    "RecordingStatus",
+    "UtcDateTime",
+    "Voicemail",
+    "VoicemailStatus",
+    "calls_with_incomplete_log",
+    "log_complete",
+]
