@@ -1,0 +1,32 @@
+"""Channel variables shared by the dialplan (asterisk-conf/hotline12330-extensions.conf)
+and the FastAGI server. The contract is documented at the top of that file."""
+
+# Set by the server for the dialplan.
+ROUTE_ACTION = "HOTLINE_ROUTE_ACTION"  # ring | voicemail; unset means the fallback runs
+CENTRE = "HOTLINE_CENTRE"
+QUEUE = "HOTLINE_QUEUE"
+RING_TIMEOUT = "HOTLINE_RING_TIMEOUT"
+MAILBOX = "HOTLINE_MAILBOX"
+VM_PROMPT = "HOTLINE_VM_PROMPT"
+GREETING_DONE = "HOTLINE_GREETING_DONE"
+AGI_FAILED = "HOTLINE_AGI_FAILED"  # 1 = the server gave up; the dialplan's fallback runs
+OUTCOME = "HOTLINE_OUTCOME"  # the step the call is in; the hangup handler reports it
+
+# Set by the dialplan (or a test call) for the server.
+TRUNK_AREA = "HOTLINE_TRUNK_AREA"
+REC_RELPATH = "HOTLINE_REC_RELPATH"
+RING_START = "HOTLINE_RING_START"  # epoch when the queue started ringing
+ANSWERED_AT = "HOTLINE_ANSWERED_AT"  # epoch when an operator answered
+TEST_CALL = "HOTLINE_TEST_CALL"  # 1 on calls placed by `hotline12330 call` and the tests
+TEST_AT = "HOTLINE_TEST_AT"  # forced call instant; honoured only by test stacks
+UNDERCOVER = "HOTLINE_UNDERCOVER"  # 1 on a supervisor's undercover (暗访) call
+
+# Set by Asterisk.
+AGISTATUS = "AGISTATUS"
+QUEUESTATUS = "QUEUESTATUS"
+MEMBERINTERFACE = "MEMBERINTERFACE"
+VMSTATUS = "VMSTATUS"
+LINKEDID = "CHANNEL(linkedid)"
+
+ROUTE_RING = "ring"
+ROUTE_VOICEMAIL = "voicemail"
