@@ -67,6 +67,14 @@ def bind_mount(source: Path, target: Path) -> bool:
     return True
 
 
+def unmount(point: Path) -> bool:
+    """Unmount one mount point if mounted; True if it was."""
+    if not is_mounted(point):
+        return False
+    _run_mount(["umount", str(point)])
+    return True
+
+
 def unmount_all_under(root: Path) -> list[Path]:
     """Unmount everything at or below root, deepest first; the paths unmounted."""
     done = []

@@ -177,6 +177,9 @@ def queues_conf(directory: Directory, options: GenOptions) -> str:
         out.append(f"timeout = {_ring_timeout(centre, options)}\n")
         out.append("retry = 2\n")
         out.append("ringinuse = no\n")
+        # MEMBERINTERFACE/MEMBERNAME on the caller when an operator answers: the hangup
+        # handler turns outcome "ringing" into "answered" with it.
+        out.append("setinterfacevar = yes\n")
         out.append("autofill = yes\n")
         out.append("wrapuptime = 0\n")
         out.append("announce-frequency = 0\n")

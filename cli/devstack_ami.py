@@ -1,0 +1,208 @@
+"""Place a test call through the dev stack over AMI and watch it to the end.
+
+The call is an AMI Originate of Local/<dialled>@hotline12330-inbound. Asterisk
+creates two legs: the "caller" leg (Local;1) runs the simulated caller in
+[hotline12330-test-caller], the "call" leg (Local;2) runs the 12330 dialplan exactly
+as a trunk call would. Both uniqueids are chosen here, so the recording's name is
+known in advance; every variable the call leg sets (VarSet events) is collected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from panoramisk import Manager
+
+from config.settings import Settings
+
+INBOUND_CONTEXT = "hotline12330-inbound"
+TEST_CALLER_CONTEXT = "hotline12330-test-caller"
+
+
+class AmiError(RuntimeError):
+    """AMI login or an action failed, or the call did not end in time."""
+
+
+@dataclass(frozen=True)
+class SimulatedCaller:
+    """What the simulated caller does once the 12330 side answers (all optional)."""
+
+    digits: str = ""  # DTMF sent after digits_delay seconds, e.g. the menu choice "1"
+    digits_delay: float = 1.0
+    says: str = ""  # a sound (core name or absolute path without extension) played after
+    say_seconds: float = 0.0  # seconds of a 440 Hz tone after that, as "the caller talks"
+    hold_seconds: float = 5.0  # then stays on the line this long, then hangs up
+    operator: str = ""  # answer | busy | noanswer for the simulated operators
+    operator_says: str = ""  # what an answering simulated operator plays
+
+    def variables(self) -> dict[str, str]:
+        values = {
+            "HOTLINE_TEST_CALLER_DIGITS": self.digits,
+            "HOTLINE_TEST_CALLER_DIGITS_DELAY": f"{self.digits_delay:g}",
+            "HOTLINE_TEST_CALLER_SAYS": self.says,
+            "HOTLINE_TEST_CALLER_SAY_SECONDS": f"{self.say_seconds:g}",
+            "HOTLINE_TEST_CALLER_HOLD": f"{self.hold_seconds:g}",
+        }
+        if self.operator:
+            values["__HOTLINE_TEST_OPERATOR"] = self.operator
+        if self.operator_says:
+            values["__HOTLINE_TEST_OPERATOR_SAYS"] = self.operator_says
+        return values
+
+
+@dataclass
+class CallResult:
+    call_uniqueid: str  # the leg that ran the 12330 dialplan; names the recording
+    caller_uniqueid: str
+    started_at: dt.datetime
+    # Last value of each variable set on the call leg ("__" inheritance prefix dropped).
+    variables: dict[str, str] = field(default_factory=dict)
+    history: list[tuple[str, str]] = field(default_factory=list)  # every VarSet, in order
+    applications: list[str] = field(default_factory=list)  # Newexten apps of the call leg
+    hangup_cause: str = ""
+    ended: bool = False
+
+    @property
+    def recording_relpath(self) -> str:
+        return self.variables.get("HOTLINE_REC_RELPATH", "")
+
+    @property
+    def outcome(self) -> str:
+        return self.variables.get("HOTLINE_OUTCOME", "")
+
+
+def new_uniqueid() -> str:
+    """A uniqueid shaped like Asterisk's own (<epoch>.<n>), safe as a recording name."""
+    return f"{int(dt.datetime.now(dt.UTC).timestamp())}.{secrets.randbelow(10**9)}"
+
+
+async def _connect(settings: Settings) -> Manager:
+    manager = Manager(
+        host=settings.ami_host,
+        port=settings.ami_port,
+        username=settings.ami_user,
+        secret=settings.ami_secret,
+        ping_delay=3600,
+        loop=asyncio.get_running_loop(),
+    )
+    await asyncio.wait_for(manager.connect(), settings.ami_timeout)
+    if manager.authenticated_future is not None:
+        await asyncio.wait_for(manager.authenticated_future, settings.ami_timeout)
+    if not manager.authenticated:
+        _close(manager)
+        raise AmiError(f"AMI login as {settings.ami_user!r} failed")
+    return manager
+
+
+def _close(manager: Manager) -> None:
+    # panoramisk reconnects whenever the connection drops; we are done with it.
+    manager.connection_lost = lambda exc: None  # type: ignore[method-assign]
+    manager.close()
+
+
+async def originate_and_wait(
+    settings: Settings,
+    *,
+    dialed: str = "12330",
+    caller_id: str = "13800138000",
+    caller: SimulatedCaller | None = None,
+    variables: dict[str, str] | None = None,
+    limit_seconds: float = 90.0,
+) -> CallResult:
+    """Call `dialed` into hotline12330-inbound as `caller_id` and wait for the hangup.
+
+    `variables` are set on the call (prefix "__" to reach the operator legs too), e.g.
+    {"HOTLINE_TRUNK_AREA": "021"} for a call arriving on a Shanghai trunk.
+    """
+    caller = caller or SimulatedCaller()
+    result = CallResult(
+        call_uniqueid=new_uniqueid(),
+        caller_uniqueid=new_uniqueid(),
+        started_at=dt.datetime.now(ZoneInfo(settings.timezone)),
+    )
+    finished = asyncio.Event()
+    ours = {result.call_uniqueid, result.caller_uniqueid}
+    hung_up: set[str] = set()
+
+    def on_varset(_manager: Manager, event) -> None:
+        if event.get("Uniqueid") == result.call_uniqueid:
+            name, value = event.get("Variable", ""), event.get("Value", "")
+            result.history.append((name, value))
+            # "__X" (inherited) and "X" are the same variable to the dialplan.
+            result.variables[name.lstrip("_")] = value
+
+    def on_newexten(_manager: Manager, event) -> None:
+        if event.get("Uniqueid") == result.call_uniqueid:
+            result.applications.append(event.get("Application", ""))
+
+    def on_hangup(_manager: Manager, event) -> None:
+        uniqueid = event.get("Uniqueid")
+        if uniqueid in ours:
+            hung_up.add(uniqueid)
+            if uniqueid == result.call_uniqueid:
+                result.hangup_cause = event.get("Cause-txt", "")
+            if hung_up == ours:
+                finished.set()
+
+    manager = await _connect(settings)
+    try:
+        manager.register_event("VarSet", on_varset)
+        manager.register_event("Newexten", on_newexten)
+        manager.register_event("Hangup", on_hangup)
+        all_variables = {**caller.variables(), **(variables or {})}
+        action = {
+            "Action": "Originate",
+            "Channel": f"Local/{dialed}@{INBOUND_CONTEXT}",
+            "Context": TEST_CALLER_CONTEXT,
+            "Exten": "s",
+            "Priority": "1",
+            "CallerID": f'"{caller_id}" <{caller_id}>',
+            "Timeout": str(int(limit_seconds * 1000)),
+            "Async": "true",
+            "ChannelId": result.caller_uniqueid,
+            "OtherChannelId": result.call_uniqueid,
+            "Variable": [f"{k}={v}" for k, v in all_variables.items()],
+        }
+        # Async Originate answers twice: "queued", then OriginateResponse once the
+        # 12330 side answers (or the call fails).
+        responses = await asyncio.wait_for(manager.send_action(action), limit_seconds)
+        if not isinstance(responses, list):
+            responses = [responses]
+        for response in responses:
+            if response.get("Response") != "Success":
+                raise AmiError(
+                    f"Originate failed: {response.get('Message') or response.get('Reason')}"
+                )
+        try:
+            await asyncio.wait_for(finished.wait(), limit_seconds)
+        except TimeoutError as exc:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    manager.send_action(
+                        {"Action": "Hangup", "Channel": f"/^Local/{dialed}@{INBOUND_CONTEXT}-.*/"}
+                    ),
+                    settings.ami_timeout,
+                )
+            raise AmiError(f"call to {dialed} did not end within {limit_seconds:.0f}s") from exc
+        result.ended = True
+        return result
+    finally:
+        _close(manager)
+
+
+async def ami_command(settings: Settings, command: str) -> str:
+    """One CLI command over AMI (Action: Command); its output."""
+    manager = await _connect(settings)
+    try:
+        response = await asyncio.wait_for(
+            manager.send_action({"Action": "Command", "Command": command}), settings.ami_timeout
+        )
+        output = response.get("Output", "")
+        return "\n".join(output) if isinstance(output, list) else str(output)
+    finally:
+        _close(manager)
