@@ -191,6 +191,6 @@ class Category:
 
 @dataclass(frozen=True)
 class Categories:
-    """The 12330 form's lists, keyed by list name: ip_type, caller_role, caller_entity, service_type."""
+    """The 12330 form's lists by name: ip_type, caller_role, caller_entity, service_type."""
 
     lists: dict[str, tuple[Category, ...]]

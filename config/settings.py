@@ -42,6 +42,9 @@ class Settings:
     calendar_file: Path
     categories_file: Path
     asterisk_root: Path  # the Debian sid chroot of the dev stack, cached outside the repo
+    # Asterisk's voicemail spool as this server sees it. The default is the dev stack's
+    # chroot; a production install sets /var/spool/asterisk/voicemail.
+    voicemail_spool: Path
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     agi_max_sessions: int = 256
@@ -117,6 +120,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         "calendar_file": DEFAULTS_DIR / "calendar.toml",
         "categories_file": DEFAULTS_DIR / "categories.toml",
         "asterisk_root": _default_cache_dir() / "asterisk-sid",
+        "voicemail_spool": _default_cache_dir() / "asterisk-sid/var/spool/asterisk/voicemail",
     }
     known = {f.name for f in dataclasses.fields(Settings)}
     explicit: set[str] = set()  # set by the file or the environment: never rebased
@@ -143,6 +147,10 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     # A data_dir set in the file or environment moves every default that lives under it.
     if "data_dir" in explicit:
         _rebase_on_data_dir(values, explicit)
+    if "asterisk_root" in explicit and "voicemail_spool" not in explicit:
+        root = values["asterisk_root"]
+        assert isinstance(root, Path)
+        values["voicemail_spool"] = root / "var/spool/asterisk/voicemail"
     return Settings(**values)  # type: ignore[arg-type]
 
 

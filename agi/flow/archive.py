@@ -1,0 +1,143 @@
+"""After hangup: check the call's recording and collect its voicemail, then index both.
+
+MixMonitor closes the file only after the channel is destroyed, so the check waits
+until the file stops growing (bounded). A file that never appears is indexed as
+missing rather than forgotten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import structlog
+
+from agi.flow.services import CallServices
+from recordings.layout import UnsafePathError, recording_relpath, resolve_under_root
+from recordings.verify import RecordingCheck, verify_recording_async
+
+log = structlog.get_logger("archive")
+
+SETTLE_SECONDS = 15.0
+POLL_SECONDS = 0.4
+VOICEMAIL_CONTEXT = "hotline12330"
+
+
+async def archive_call_files(
+    services: CallServices,
+    *,
+    call_id: int,
+    uniqueid: str,
+    channel: str,
+    recording_relpath: str,
+    mailbox: str | None,
+    started_hint: dt.datetime,
+) -> None:
+    structlog.contextvars.bind_contextvars(call_id=uniqueid)
+    try:
+        await index_recording(services, call_id, uniqueid, recording_relpath, started_hint)
+    except Exception:
+        log.exception("archive.recording_failed")
+    if mailbox:
+        try:
+            await collect_voicemail(services, call_id, uniqueid, channel, mailbox, started_hint)
+        except Exception:
+            log.exception("archive.voicemail_failed")
+
+
+async def settled_check(path: Path, limit_seconds: float = SETTLE_SECONDS) -> RecordingCheck:
+    """Verify `path` once it is complete: ok twice in a row with the same size."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_seconds
+    previous: RecordingCheck | None = None
+    while True:
+        check = await verify_recording_async(path)
+        if check.ok and previous is not None and previous.bytes == check.bytes:
+            return check
+        if loop.time() >= deadline:
+            return check
+        previous = check if check.ok else None
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def index_recording(
+    services: CallServices,
+    call_id: int,
+    uniqueid: str,
+    relpath: str,
+    started_hint: dt.datetime,
+) -> None:
+    root = services.settings.recordings_root
+    try:
+        path = resolve_under_root(root, relpath) if relpath else None
+    except UnsafePathError:
+        log.warning("archive.unsafe_recording_path", relpath=relpath[:200])
+        path = None
+    if path is None:
+        relpath = str(recording_relpath(uniqueid, started_hint))
+        path = root / relpath
+    check = await settled_check(path)
+    await services.calllog.add_recording(
+        call_id,
+        relpath,
+        status=check.status,
+        size_bytes=check.bytes or None,
+        duration_seconds=check.duration_seconds if check.ok else None,
+        sha256=check.sha256 or None,
+    )
+    log.info("archive.recording", status=check.status, path=relpath, reason=check.reason)
+
+
+def _find_message(inbox: Path, channel: str) -> Path | None:
+    """The message whose envelope names this call's channel (callerchan=...)."""
+    if not inbox.is_dir():
+        return None
+    for envelope in sorted(inbox.glob("msg*.txt"), reverse=True):
+        try:
+            text = envelope.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if f"callerchan={channel}\n" in text:
+            wav = envelope.with_suffix(".wav")
+            return wav if wav.exists() else None
+    return None
+
+
+async def collect_voicemail(
+    services: CallServices,
+    call_id: int,
+    uniqueid: str,
+    channel: str,
+    mailbox: str,
+    started_hint: dt.datetime,
+) -> None:
+    inbox = services.settings.voicemail_spool / VOICEMAIL_CONTEXT / mailbox / "INBOX"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5.0
+    message = None
+    while message is None and loop.time() < deadline:
+        message = await asyncio.to_thread(_find_message, inbox, channel)
+        if message is None:
+            await asyncio.sleep(POLL_SECONDS)
+    if message is None:
+        log.info("archive.no_voicemail", mailbox=mailbox)
+        return
+    # Archive a copy beside the recordings: Asterisk renumbers or deletes spool messages.
+    relpath = f"voicemail/{recording_relpath(uniqueid, started_hint)}"
+    target = services.settings.recordings_root / relpath
+    await asyncio.to_thread(_copy, message, target)
+    check = await settled_check(target, limit_seconds=2.0)
+    await services.calllog.add_voicemail(
+        call_id,
+        mailbox=mailbox,
+        file=relpath,
+        duration_seconds=check.duration_seconds if check.ok else None,
+    )
+    log.info("archive.voicemail", mailbox=mailbox, path=relpath, status=check.status)
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)

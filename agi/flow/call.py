@@ -1,0 +1,112 @@
+"""The `call` AGI: route, greet, run the menu, and hand the call back to the dialplan.
+
+Fail-open: any hangup is logged with the step it happened in; any other error
+re-raises so the server sets HOTLINE_AGI_FAILED and the dialplan's fallback
+(greeting + national voicemail) takes the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+import structlog
+
+from agi import channel_vars as cv
+from agi.errors import AgiError, AgiHangup
+from agi.flow.context import CallContext
+from agi.flow.greeting import play_greeting
+from agi.flow.handoff import ring_operators, take_message
+from agi.flow.identify import identify
+from agi.flow.menu import run_menu
+from agi.flow.prompts import PromptPaths
+from agi.flow.services import CallServices
+from agi.session import AgiSession
+from config.loader import LoadedConfig
+from models.calls import CallOutcome
+from routing import Action, decide, decide_after_menu, open_state
+
+log = structlog.get_logger("call")
+
+ABANDONED_AT_STEP = {
+    "menu": CallOutcome.ABANDONED_MENU,
+    "greeting": CallOutcome.ABANDONED_GREETING,
+    "routing": CallOutcome.ABANDONED_GREETING,
+}
+
+
+async def handle_call(session: AgiSession, services: CallServices) -> None:
+    identity = await identify(session)
+    started_at = services.clock()
+    at = identity.test_at if identity.test_at and services.allow_test_clock else started_at
+    call_id = await services.calllog.start_call(
+        uniqueid=identity.uniqueid,
+        linkedid=identity.linkedid,
+        started_at=started_at,
+        dialled_number=identity.dialled or "12330",
+        caller_number=identity.caller or None,
+        trunk_area_code=identity.trunk_area or None,
+        is_test=identity.is_test,
+    )
+    ctx = CallContext(
+        session=session,
+        identity=identity,
+        calllog=services.calllog,
+        prompts=PromptPaths(services.settings.prompts_dir),
+        call_id=call_id,
+    )
+    await ctx.event("call_start", caller=identity.caller, dialled=identity.dialled)
+    try:
+        await route_call(ctx, services.config.current, at)
+    except AgiHangup:
+        outcome = ABANDONED_AT_STEP.get(ctx.step, CallOutcome.ABANDONED_GREETING)
+        log.info("call.caller_hung_up", step=ctx.step)
+        await ctx.event("caller_hung_up", step=ctx.step)
+        # Dead-mode SET VARIABLE: the hangup handler reports this outcome.
+        with contextlib.suppress(AgiError):
+            await session.set_variable(cv.OUTCOME, outcome.value)
+    except Exception as exc:
+        await ctx.event("agi_failed", step=ctx.step, error=repr(exc)[:500])
+        raise
+
+
+async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) -> None:
+    directory, calendar = config.directory, config.calendar
+    identity = ctx.identity
+    decision = decide(directory, calendar, identity.dialled or "12330", identity.trunk_area, at)
+    await ctx.event("routed", decision=decision.to_dict())
+    log.info("call.routed", action=decision.action.value, reason=decision.reason)
+    greeted = False
+    if decision.action is Action.MENU:
+        assert decision.menu is not None
+        menu_centres = [directory.centre(o.centre_id) for o in decision.menu.options]
+        if any(open_state(c, calendar, at).is_open for c in menu_centres):
+            await play_greeting(ctx, None)
+            greeted = True
+        outcome = await run_menu(ctx, decision.menu)
+        assert outcome.centre_id is not None
+        decision = decide_after_menu(
+            directory, calendar, decision, outcome.centre_id, at, how=outcome.reason
+        )
+        await ctx.event("routed_after_menu", decision=decision.to_dict())
+
+    assert decision.centre_id is not None and decision.open_state is not None
+    centre = directory.centre(decision.centre_id)
+    structlog.contextvars.bind_contextvars(centre=centre.id)
+    state = decision.open_state
+    for warning in state.warnings:
+        log.warning("call.calendar_warning", warning=warning)
+    await ctx.calllog.routed(
+        ctx.call_id,
+        area_code=decision.area_code,
+        centre_id=centre.id,
+        is_open=state.is_open,
+        reason=state.reason[:255],
+    )
+    ctx.step = "handoff"
+    if decision.action is Action.GREET_AND_RING:
+        if not greeted:
+            await play_greeting(ctx, centre)
+        await ring_operators(ctx, centre)
+    else:
+        await take_message(ctx, centre)

@@ -1,0 +1,15 @@
+"""Step: the welcome greeting with the recording notice (working hours only)."""
+
+from __future__ import annotations
+
+from agi import channel_vars as cv
+from agi.flow.context import CallContext
+from config.model import Centre
+
+
+async def play_greeting(ctx: CallContext, centre: Centre | None) -> None:
+    ctx.step = "greeting"
+    prompt = ctx.prompts.greeting(centre)
+    await ctx.session.stream_file(prompt)
+    await ctx.session.set_variable(cv.GREETING_DONE, "1")
+    await ctx.event("greeting_played", prompt=prompt)

@@ -1,0 +1,40 @@
+"""Step: the shared-area-code menu. GET DATA per try; routing.menu_choice decides."""
+
+from __future__ import annotations
+
+from agi.flow.context import CallContext
+from config.model import Menu
+from routing import AttemptProblem, MenuOutcome, menu_choice
+
+
+async def run_menu(ctx: CallContext, menu: Menu) -> MenuOutcome:
+    ctx.step = "menu"
+    attempts: list[str | None] = []
+    prompt = ctx.prompts.menu(menu.area_code)
+    while True:
+        reply = await ctx.session.get_data(prompt, menu.timeout_seconds * 1000, 1)
+        attempts.append(reply.digits or None)
+        outcome = menu_choice(menu, attempts)
+        problem = None if outcome.digit or not outcome.last_problem else outcome.last_problem
+        await ctx.event(
+            "menu_attempt", attempt=len(attempts), digit=reply.digits or None, problem=problem
+        )
+        if outcome.decided:
+            await ctx.event(
+                "menu_choice",
+                centre=outcome.centre_id,
+                digit=outcome.digit,
+                by_default=outcome.by_default,
+                reason=outcome.reason,
+            )
+            await ctx.calllog.menu(
+                ctx.call_id,
+                digits="".join(a or "-" for a in attempts)[:32],
+                invalid=outcome.invalid_count,
+                timeouts=outcome.timeout_count,
+            )
+            return outcome
+        if outcome.last_problem is AttemptProblem.INVALID:
+            await ctx.session.stream_file(ctx.prompts.invalid)
+        else:
+            await ctx.session.stream_file(ctx.prompts.timeout)
