@@ -45,6 +45,8 @@ class Settings:
     # Asterisk's voicemail spool as this server sees it. The default is the dev stack's
     # chroot; a production install sets /var/spool/asterisk/voicemail.
     voicemail_spool: Path
+    # Asterisk's cdr_csv Master.csv (as this server sees it), read by `reconcile`.
+    cdr_csv: Path
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     agi_max_sessions: int = 256
@@ -121,6 +123,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         "categories_file": DEFAULTS_DIR / "categories.toml",
         "asterisk_root": _default_cache_dir() / "asterisk-sid",
         "voicemail_spool": _default_cache_dir() / "asterisk-sid/var/spool/asterisk/voicemail",
+        "cdr_csv": _default_cache_dir() / "asterisk-sid/var/log/asterisk/cdr-csv/Master.csv",
     }
     known = {f.name for f in dataclasses.fields(Settings)}
     explicit: set[str] = set()  # set by the file or the environment: never rebased
@@ -151,6 +154,10 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         root = values["asterisk_root"]
         assert isinstance(root, Path)
         values["voicemail_spool"] = root / "var/spool/asterisk/voicemail"
+    if "asterisk_root" in explicit and "cdr_csv" not in explicit:
+        root = values["asterisk_root"]
+        assert isinstance(root, Path)
+        values["cdr_csv"] = root / "var/log/asterisk/cdr-csv/Master.csv"
     return Settings(**values)  # type: ignore[arg-type]
 
 

@@ -44,6 +44,19 @@ class CallLog:
 
         return await self._run(find)
 
+    async def outcomes(self, uniqueids: list[str]) -> dict[str, CallOutcome]:
+        """uniqueid -> outcome for the calls of `uniqueids` that have a row."""
+
+        def load(session: Session) -> dict[str, CallOutcome]:
+            found: dict[str, CallOutcome] = {}
+            for start in range(0, len(uniqueids), 500):
+                chunk = uniqueids[start : start + 500]
+                rows = session.query(Call.uniqueid, Call.outcome).filter(Call.uniqueid.in_(chunk))
+                found.update({uid: CallOutcome(outcome) for uid, outcome in rows})
+            return found
+
+        return await self._run(load)
+
     async def event(self, call_id: int, step: str, detail: dict[str, Any] | None = None) -> None:
         await self._run(lambda s: repo.append_event(s, call_id, step, detail))
 
