@@ -31,6 +31,9 @@ from cli import devstack_postgres
 from migrations import upgrade
 from models.db import make_engine, session_factory
 
+# The Asterisk dev-stack fixtures (asterisk_stack) live in their own plugin module.
+pytest_plugins = ["conftest_asterisk"]
+
 TEST_PG_URL_ENV = "HOTLINE12330_TEST_PG_URL"
 TEST_DATABASE_PREFIX = "hotline12330_test_"
 
