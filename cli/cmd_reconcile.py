@@ -1,0 +1,47 @@
+"""`hotline12330 reconcile`: close calls from Asterisk's CDR that the log lacks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from config.logging import configure_logging
+from config.problems import ConfigInvalid
+from config.settings import SettingsError, load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reconcile", help="rebuild call rows from Asterisk's CDR (also run at serve start-up)"
+    )
+    parser.add_argument("--config", type=Path, metavar="PATH", help="settings file")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        fixed = asyncio.run(_reconcile(settings))
+    except ConfigInvalid as exc:
+        print(f"configuration invalid:\n{exc}", file=sys.stderr)
+        return 1
+    print(f"reconciled {fixed} call(s) from {settings.cdr_csv}")
+    return 0
+
+
+async def _reconcile(settings) -> int:
+    from agi.app import Service
+    from agi.reconcile import reconcile
+
+    service = Service(settings)
+    try:
+        return await reconcile(service.services)
+    finally:
+        service.engine.dispose()

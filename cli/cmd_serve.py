@@ -1,0 +1,81 @@
+"""`hotline12330 serve`: the FastAGI server, health route and AMI watch, until SIGTERM.
+
+SIGHUP reloads the config (a bad file keeps the last good one). SIGTERM/SIGINT stop
+accepting and let in-flight calls finish up to --drain seconds.
+`serve --wait-healthy N` only waits for a running server's health route.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from config.logging import configure_logging
+from config.problems import ConfigInvalid
+from config.settings import SettingsError, load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="run the FastAGI server")
+    parser.add_argument("--config", type=Path, metavar="PATH", help="settings file")
+    parser.add_argument("--drain", type=float, default=10.0, help="shutdown deadline, seconds")
+    parser.add_argument(
+        "--allow-test-clock",
+        action="store_true",
+        help="honour HOTLINE_TEST_AT on test calls (test and demo stacks only)",
+    )
+    parser.add_argument(
+        "--wait-healthy", type=float, metavar="SECONDS", help="wait for a running server"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.wait_healthy is not None:
+        return wait_healthy(settings.health_host, settings.health_port, args.wait_healthy)
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(_serve(settings, args.drain, args.allow_test_clock))
+    except ConfigInvalid as exc:
+        print(f"configuration invalid:\n{exc}", file=sys.stderr)
+        return 1
+
+
+async def _serve(settings, drain: float, allow_test_clock: bool) -> int:
+    from agi.app import Service
+
+    service = Service(settings, allow_test_clock=allow_test_clock)
+    await service.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(service.reload()))
+    await stop.wait()
+    await service.stop(drain)
+    return 0
+
+
+def wait_healthy(host: str, port: int, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    url = f"http://{host}:{port}/health"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                print(json.dumps(json.loads(response.read()), ensure_ascii=False))
+                return 0
+        except OSError:
+            time.sleep(0.3)
+    print(f"error: no healthy server at {url} after {seconds:g}s", file=sys.stderr)
+    return 1
