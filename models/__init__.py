@@ -1,7 +1,11 @@
 """SQLAlchemy 2.0 models of calls, recordings, voicemails and the operators' call log.
 
 Import the model classes from here (this also registers every table on Base.metadata,
-which alembic's env.py relies on).
+which alembic's env.py relies on). Functions live in their own modules:
+  models.db             make_engine(url), session_factory(engine)
+  models.repository     the call flow's writes (create_call, append_event, ...)
+  models.call_log_edit  save_call_log (operators' log, with history)
+  models.seed           seed_categories (category lists from config)
 """
 
 from models.base import Base, UtcDateTime

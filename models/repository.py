@@ -149,7 +149,10 @@ def update_call_outcome(
     talk_seconds: float | None = None,
     failure_reason: str | None = None,
 ) -> Call:
-    """Set how the call ended. Repeating the same update is harmless (idempotent)."""
+    """Set how the call ended: every outcome field at once (those not given become NULL).
+
+    Repeating the same update is harmless, so a retry after a lost commit is safe.
+    """
     outcome = CallOutcome(outcome)
     if outcome is CallOutcome.IN_PROGRESS:
         raise ValueError("outcome: in_progress is not an outcome; a call starts in progress")
