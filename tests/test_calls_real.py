@@ -1,0 +1,295 @@
+"""Real calls through Asterisk 22: the scenario table of the 12330 call flow.
+
+Each row places one call (AMI Originate of a Local channel; the caller leg sends
+DTMF and plays sound, simulated operators answer / are busy / do not answer) into
+the real dialplan, served by the real FastAGI service on SQLite and PostgreSQL.
+The call time is forced with HOTLINE_TEST_AT (the test service allows it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import pytest
+
+from agi.app import Service
+from cli.call_report import wait_for_call_report
+from cli.devstack_ami import SimulatedCaller
+from cli.devstack_config import load_directory
+from recordings.layout import resolve_under_root
+from recordings.prompt_texts import MenuTemplate, PromptTexts, load_prompt_texts
+from recordings.prompts import generate_default_prompts
+from recordings.verify import is_silent, verify_recording
+
+pytestmark = pytest.mark.asterisk
+
+# Short prompts keep each call to seconds; the default texts are generated elsewhere.
+SHORT_TEXTS = {
+    "greeting": "欢迎，通话录音",
+    "voicemail": "请留言",
+    "fallback-greeting": "暂无坐席，请留言",
+    "invalid": "错误",
+    "timeout": "超时",
+    "goodbye": "再见",
+}
+WORKDAY_10AM = "2026-11-25T10:00"  # a Wednesday
+SUNDAY = "2026-11-29T10:00"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    dialled: str
+    at: str
+    caller: SimulatedCaller
+    outcome: str
+    centre: str | None
+    open_reason: str | None = None  # substring of the call row's open_reason
+    events: tuple[str, ...] = ()  # steps that must be in the event log
+    absent_events: tuple[str, ...] = ()
+    menu: tuple[int, int] | None = None  # (invalid count, timeout count)
+    voicemail: bool = False
+    answered: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def talk(**kw) -> SimulatedCaller:
+    return SimulatedCaller(**{"say_seconds": 2, "hold_seconds": 2, **kw})
+
+
+SCENARIOS = [
+    Row(
+        "answered",
+        "01012330",
+        WORKDAY_10AM,
+        talk(operator="answer"),
+        "answered",
+        "bj",
+        "open: working hours",
+        ("greeting_played", "handoff"),
+        answered=True,
+    ),
+    Row(
+        "busy",
+        "01012330",
+        WORKDAY_10AM,
+        talk(operator="busy"),
+        "voicemail",
+        "bj",
+        "open",
+        ("greeting_played",),
+        voicemail=True,
+    ),
+    Row(
+        "no answer",
+        "01012330",
+        WORKDAY_10AM,
+        talk(operator="noanswer"),
+        "voicemail",
+        "bj",
+        "open",
+        ("greeting_played",),
+        voicemail=True,
+    ),
+    Row(
+        "holiday",
+        "01012330",
+        "2026-10-01T10:00",
+        talk(),
+        "voicemail",
+        "bj",
+        "closed: statutory holiday 国庆节",
+        ("handoff",),
+        ("greeting_played",),
+        voicemail=True,
+    ),
+    Row(
+        "make-up saturday",
+        "01012330",
+        "2026-02-14T10:00",
+        talk(operator="answer"),
+        "answered",
+        "bj",
+        "open",
+        ("greeting_played",),
+        answered=True,
+    ),
+    Row(
+        "sunday",
+        "01012330",
+        SUNDAY,
+        talk(),
+        "voicemail",
+        "bj",
+        "closed",
+        (),
+        ("greeting_played",),
+        voicemail=True,
+    ),
+    Row(
+        "menu digit 2",
+        "02112330",
+        WORKDAY_10AM,
+        talk(digits="2", digits_delay=2.5, operator="answer"),
+        "answered",
+        "sh-pd",
+        "open",
+        ("menu_choice",),
+        menu=(0, 0),
+        answered=True,
+    ),
+    Row(
+        "two invalid then valid",
+        "02112330",
+        WORKDAY_10AM,
+        talk(digits="9wwwwww9wwwwww2", digits_delay=2.5, operator="answer"),
+        "answered",
+        "sh-pd",
+        "open",
+        ("menu_choice",),
+        menu=(2, 0),
+        answered=True,
+    ),
+    Row(
+        "timeouts to default",
+        "02112330",
+        WORKDAY_10AM,
+        talk(operator="answer", hold_seconds=40),
+        "answered",
+        "sh",
+        "open",
+        ("menu_choice",),
+        menu=(0, 3),
+        answered=True,
+    ),
+    Row(
+        "hangup in greeting",
+        "01012330",
+        WORKDAY_10AM,
+        SimulatedCaller(hold_seconds=0.5),
+        "abandoned_greeting",
+        None,
+        None,
+        ("caller_hung_up",),
+    ),
+]
+
+
+def short_texts() -> PromptTexts:
+    base = load_prompt_texts()
+    menu = MenuTemplate(intro="", option="{digit}", separator=" ", ending="")
+    return dataclasses.replace(base, texts=SHORT_TEXTS, menu=menu)
+
+
+@pytest.fixture(scope="module")
+def stack(asterisk_stack):
+    settings = asterisk_stack.settings
+    generate_default_prompts(
+        settings.prompts_dir, load_directory(settings).menus, overwrite=True, texts=short_texts()
+    )
+    return asterisk_stack
+
+
+@pytest.fixture
+def live_settings(stack, migrated_url):
+    return dataclasses.replace(stack.settings, database_url=migrated_url, health_port=0)
+
+
+@pytest.fixture
+async def service(live_settings):
+    running = Service(live_settings, allow_test_clock=True)
+    await running.start(watch_ami=False, reconcile_on_start=False)
+    yield running
+    await running.stop(5)
+
+
+def call_variables(at: str) -> dict[str, str]:
+    return {"HOTLINE_TEST_CALL": "1", "HOTLINE_TEST_AT": at}
+
+
+@pytest.mark.parametrize("row", SCENARIOS, ids=lambda r: r.name)
+async def test_call_scenario(row: Row, stack, service, live_settings):
+    result = await stack.originate_and_wait(
+        row.dialled, caller=row.caller, variables=call_variables(row.at), timeout=120
+    )
+    report = await wait_for_call_report(live_settings, result.call_uniqueid, 40)
+    call = report["call"]
+    assert call, f"no call row for {result.call_uniqueid}"
+    assert call["outcome"] == row.outcome, report["events"]
+    assert call["centre_id"] == row.centre
+    if row.open_reason:
+        assert row.open_reason in call["open_reason"]
+    steps = [e["step"] for e in report["events"]]
+    for step in row.events:
+        assert step in steps
+    for step in row.absent_events:
+        assert step not in steps
+    if row.menu:
+        assert (call["menu_invalid_count"], call["menu_timeout_count"]) == row.menu
+        choice = next(e for e in report["events"] if e["step"] == "menu_choice")
+        if row.menu[1] == 3:
+            assert "max tries reached; default centre sh" in choice["detail"]["reason"]
+    assert call["is_test"] is True
+
+    recording = report["recording"]
+    assert recording and recording["status"] == "ok", recording
+    path = resolve_under_root(live_settings.recordings_root, recording["path"])
+    check = verify_recording(path)
+    assert check.sha256 == recording["sha256"] and check.bytes == recording["bytes"]
+    assert not is_silent(path)
+
+    if row.answered:
+        assert call["answered_line"].startswith(f"Local/{row.centre.replace('-', '')}")
+        assert call["talk_seconds"] and call["talk_seconds"] > 1
+        assert call["wait_seconds"] is not None
+        # The recording runs from answer to hangup: greeting, ringing and the talk.
+        assert recording["duration_seconds"] >= call["talk_seconds"] - 0.5
+    if row.voicemail:
+        voicemail = report["voicemail"]
+        assert voicemail and voicemail["duration_seconds"] > 0.5, report
+        mailbox = stack_mailbox(live_settings, row.centre)
+        assert voicemail["mailbox"] == mailbox
+        assert (live_settings.recordings_root / voicemail["file"]).stat().st_size > 0
+    else:
+        assert report["voicemail"] is None
+
+
+def stack_mailbox(settings, centre_id: str) -> str:
+    return load_directory(settings).centre(centre_id).mailbox
+
+
+async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
+    """No FastAGI server: the fallback greeting plays, the caller leaves a message in the
+    national mailbox, and `reconcile` (run at start-up) puts the call in the log."""
+    result = await stack.originate_and_wait(
+        "01012330", caller=talk(), variables=call_variables(WORKDAY_10AM), timeout=90
+    )
+    assert result.outcome == "fallback"
+    running = Service(live_settings)
+    await running.start(watch_ami=False, reconcile_on_start=True)
+    try:
+        report = await wait_for_call_report(live_settings, result.call_uniqueid, 30)
+    finally:
+        await running.stop(5)
+    call = report["call"]
+    assert call["source"] == "reconciled"
+    assert call["outcome"] == "voicemail"
+    assert "fallback" in call["failure_reason"]
+    assert report["recording"]["status"] == "ok"
+    assert report["voicemail"]["mailbox"] == "national"
+
+
+async def test_hostile_caller_id_is_sanitised(stack, service, live_settings):
+    hostile = "\"13800'; DROP TABLE calls;--" + "9" * 200
+    result = await stack.originate_and_wait(
+        "01012330",
+        caller=talk(operator="answer"),
+        caller_id=hostile,
+        variables=call_variables(WORKDAY_10AM),
+    )
+    report = await wait_for_call_report(live_settings, result.call_uniqueid, 40)
+    call = report["call"]
+    assert call["outcome"] == "answered"
+    assert call["caller_number"] and set(call["caller_number"]) <= set("0123456789+*#")
+    assert len(call["caller_number"]) <= 32
