@@ -13,10 +13,10 @@ async def _read_line(reader: asyncio.StreamReader) -> str | None:
     """One line, or None at EOF. An oversized line is a protocol error, never a spin."""
     try:
         raw = await reader.readuntil(b"\n")
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial:
-            return None
-        raw = exc.partial  # last line without its newline, then EOF
+    except asyncio.IncompleteReadError:
+        # Asterisk ends every line with a newline: a line cut off by EOF is truncated
+        # (a lone "\r" would even pass for the header's closing blank line), never data.
+        return None
     except asyncio.LimitOverrunError as exc:
         raise AgiProtocolError("line longer than the limit") from exc
     if len(raw) > protocol.MAX_LINE_BYTES:
