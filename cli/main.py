@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "call",
     "reconcile",
     "prompt",
+    "postgres",
 )
 
 
@@ -31,12 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"cli.cmd_{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cli.cmd_{name}":
-                raise
-            continue  # not built yet in this checkout
+        module = importlib.import_module(f"cli.cmd_{name}")
         module.register(subparsers)
     return parser
 
