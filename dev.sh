@@ -66,13 +66,15 @@ demo() {
     if [[ -f "$CACHE/serve.pid" ]] && kill -0 "$(cat "$CACHE/serve.pid")" 2>/dev/null; then
         echo "already running (pid $(cat "$CACHE/serve.pid"))"
     else
-        nohup "$VENV/bin/hotline12330" serve >"$CACHE/serve.log" 2>&1 </dev/null &
+        # --allow-test-clock lets the demo call pick its own instant (a working Wednesday),
+        # so the demo reaches an operator whatever day it is run; real calls ignore it.
+        nohup "$VENV/bin/hotline12330" serve --allow-test-clock >"$CACHE/serve.log" 2>&1 </dev/null &
         echo $! >"$CACHE/serve.pid"
     fi
     hl serve --wait-healthy 30
     log "placing a demo call: 02112330 from 13800138000, menu digit 1, operator answers"
     hl call --dialed 02112330 --caller 13800138000 --digits 1 --operator answer --say 3 \
-        --at-open
+        --at 2026-11-25T10:00
     log "the service keeps running: logs in $CACHE/serve.log; './dev.sh stop' stops everything"
 }
 
