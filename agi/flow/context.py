@@ -20,5 +20,5 @@ class CallContext:
     call_id: int
     step: str = "routing"  # where the caller is; logged if they hang up
 
-    async def event(self, step: str, **detail: Any) -> None:
+    async def event(self, step: str, /, **detail: Any) -> None:
         await self.calllog.event(self.call_id, step, detail or None)
