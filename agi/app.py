@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -79,8 +80,9 @@ class Service:
 
     async def start(self, *, watch_ami: bool = True, reconcile_on_start: bool = True) -> None:
         if reconcile_on_start:
+            since = self.services.clock() - dt.timedelta(days=self.settings.reconcile_days)
             try:
-                await reconcile(self.services)
+                await reconcile(self.services, since)
             except Exception:  # a bad CDR file must not keep the hotline down
                 log.exception("service.reconcile_failed")
         await self.agi.start()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import structlog
 
-from agi.flow.archive import collect_voicemail, index_recording
+from agi.flow.archive import SETTLE_SECONDS, collect_voicemail, index_recording
 from agi.flow.hangup import OUTCOME_BY_STEP
 from agi.flow.identity import safe_digits, sanitize_caller
 from agi.flow.services import CallServices
@@ -54,8 +54,9 @@ def _utc(raw: str) -> dt.datetime | None:
         return None
 
 
-def read_cdr_calls(path: Path) -> list[CdrCall]:
-    """The 12330 call legs in Master.csv (the ones whose userfield our dialplan set)."""
+def read_cdr_calls(path: Path, since: dt.datetime | None = None) -> list[CdrCall]:
+    """The 12330 call legs in Master.csv (the ones whose userfield our dialplan set),
+    started at or after `since` when given."""
     if not path.exists():
         return []
     calls: dict[str, CdrCall] = {}
@@ -67,6 +68,8 @@ def read_cdr_calls(path: Path) -> list[CdrCall]:
             step, sep, relpath = fields["userfield"].partition("|")
             start = _utc(fields["start"])
             if not sep or not fields["uniqueid"] or start is None:
+                continue
+            if since is not None and start < since:
                 continue
             calls[fields["uniqueid"]] = CdrCall(
                 uniqueid=fields["uniqueid"][:64],
@@ -83,9 +86,9 @@ def read_cdr_calls(path: Path) -> list[CdrCall]:
     return list(calls.values())
 
 
-async def reconcile(services: CallServices) -> int:
-    """Close every CDR call the log lacks or left in progress; returns how many."""
-    cdr_calls = await asyncio.to_thread(read_cdr_calls, services.settings.cdr_csv)
+async def reconcile(services: CallServices, since: dt.datetime | None = None) -> int:
+    """Close every CDR call (since `since`) the log lacks or left in progress; how many."""
+    cdr_calls = await asyncio.to_thread(read_cdr_calls, services.settings.cdr_csv, since)
     if not cdr_calls:
         return 0
     known = await services.calllog.outcomes([c.uniqueid for c in cdr_calls])
@@ -124,10 +127,18 @@ async def _close_call(services: CallServices, cdr: CdrCall, *, create: bool) -> 
         )
     await calllog.finish(call_id, outcome, ended_at=cdr.end, failure_reason=reason)
     await calllog.event(call_id, "reconciled", {"step": cdr.step, "created": create})
-    await index_recording(services, call_id, cdr.uniqueid, cdr.recording_relpath, cdr.start)
+    # Files of a call that ended a while ago are complete: check once, do not wait.
+    ended = cdr.end or cdr.start
+    recent = (services.clock() - ended).total_seconds() < SETTLE_SECONDS
+    wait = SETTLE_SECONDS if recent else 0.0
+    await index_recording(
+        services, call_id, cdr.uniqueid, cdr.recording_relpath, cdr.start, settle_seconds=wait
+    )
     if outcome is CallOutcome.VOICEMAIL:
         mailbox = "national" if cdr.step == "fallback" else _mailbox(services, cdr.centre)
-        await collect_voicemail(services, call_id, cdr.uniqueid, cdr.channel, mailbox, cdr.start)
+        await collect_voicemail(
+            services, call_id, cdr.uniqueid, cdr.channel, mailbox, cdr.start, wait_seconds=wait
+        )
 
 
 def _mailbox(services: CallServices, centre_id: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from config.logging import configure_logging
 from config.problems import ConfigInvalid
@@ -17,6 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "reconcile", help="rebuild call rows from Asterisk's CDR (also run at serve start-up)"
     )
     parser.add_argument("--config", type=Path, metavar="PATH", help="settings file")
+    parser.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only calls started on or after this day (YYYY-MM-DD, China time); default: all",
+    )
     parser.set_defaults(func=run)
 
 
@@ -26,9 +33,17 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    since = None
+    if args.since:
+        try:
+            day = dt.date.fromisoformat(args.since)
+        except ValueError:
+            print(f"error: --since {args.since!r}: expected YYYY-MM-DD", file=sys.stderr)
+            return 2
+        since = dt.datetime.combine(day, dt.time(), ZoneInfo(settings.timezone))
     configure_logging(settings.log_level)
     try:
-        fixed = asyncio.run(_reconcile(settings))
+        fixed = asyncio.run(_reconcile(settings, since))
     except ConfigInvalid as exc:
         print(f"configuration invalid:\n{exc}", file=sys.stderr)
         return 1
@@ -36,12 +51,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _reconcile(settings) -> int:
+async def _reconcile(settings, since: dt.datetime | None) -> int:
     from agi.app import Service
     from agi.reconcile import reconcile
 
     service = Service(settings)
     try:
-        return await reconcile(service.services)
+        return await reconcile(service.services, since)
     finally:
         service.engine.dispose()

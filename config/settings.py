@@ -61,6 +61,9 @@ class Settings:
     ami_timeout: float = 10.0
     timezone: str = "Asia/Shanghai"
     log_level: str = "info"
+    # serve's start-up reconcile looks this many days back in the CDR (`reconcile --since`
+    # reaches further).
+    reconcile_days: int = 14
 
 
 _PATH_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("Path", Path)}
@@ -77,6 +80,8 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             number = _integer(value)
             if name.endswith("_port") and not 1 <= number <= 65535:
                 raise ValueError(f"port {number} out of range 1..65535")
+            if name.endswith("_days") and number < 1:
+                raise ValueError(f"{number} days: must be at least 1")
             return number
         if name in _FLOAT_FIELDS:
             if isinstance(value, bool) or not isinstance(value, int | float | str):

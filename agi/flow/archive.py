@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ log = structlog.get_logger("archive")
 SETTLE_SECONDS = 15.0
 POLL_SECONDS = 0.4
 VOICEMAIL_CONTEXT = "hotline12330"
+MAX_CALL_SECONDS = 3600  # TIMEOUT(absolute) in hotline12330-extensions.conf
 
 
 async def archive_call_files(
@@ -68,7 +70,10 @@ async def index_recording(
     uniqueid: str,
     relpath: str,
     started_hint: dt.datetime,
+    *,
+    settle_seconds: float = SETTLE_SECONDS,
 ) -> None:
+    """Index the call's recording; `settle_seconds` 0 checks once (a long-closed file)."""
     root = services.settings.recordings_root
     try:
         path = resolve_under_root(root, relpath) if relpath else None
@@ -78,7 +83,7 @@ async def index_recording(
     if path is None:
         relpath = str(recording_relpath(uniqueid, started_hint))
         path = root / relpath
-    check = await settled_check(path)
+    check = await settled_check(path, settle_seconds)
     await services.calllog.add_recording(
         call_id,
         relpath,
@@ -90,14 +95,21 @@ async def index_recording(
     log.info("archive.recording", status=check.status, path=relpath, reason=check.reason)
 
 
-def _find_message(inbox: Path, channel: str) -> Path | None:
-    """The message whose envelope names this call's channel (callerchan=...)."""
+def _find_message(inbox: Path, channel: str, not_before: float) -> Path | None:
+    """The message whose envelope names this call's channel (callerchan=...).
+
+    Local and PJSIP channel names repeat after an Asterisk restart, so the message
+    must also have been left after the call started (origtime, epoch seconds).
+    """
     if not inbox.is_dir():
         return None
     for envelope in sorted(inbox.glob("msg*.txt"), reverse=True):
         try:
             text = envelope.read_text(encoding="utf-8", errors="replace")
         except OSError:
+            continue
+        origtime = re.search(r"^origtime=(\d+)$", text, re.MULTILINE)
+        if not origtime or int(origtime.group(1)) < not_before:
             continue
         if f"callerchan={channel}\n" in text:
             wav = envelope.with_suffix(".wav")
@@ -112,15 +124,20 @@ async def collect_voicemail(
     channel: str,
     mailbox: str,
     started_hint: dt.datetime,
+    *,
+    wait_seconds: float = 5.0,
 ) -> None:
+    """Copy and index the call's message; `wait_seconds` 0 looks once (an old call)."""
     inbox = services.settings.voicemail_spool / VOICEMAIL_CONTEXT / mailbox / "INBOX"
+    # started_hint may be the hangup time; no call lasts longer than the dialplan's
+    # TIMEOUT(absolute), and the clocks may differ by a little.
+    not_before = started_hint.timestamp() - MAX_CALL_SECONDS - 5
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 5.0
-    message = None
+    deadline = loop.time() + wait_seconds
+    message = await asyncio.to_thread(_find_message, inbox, channel, not_before)
     while message is None and loop.time() < deadline:
-        message = await asyncio.to_thread(_find_message, inbox, channel)
-        if message is None:
-            await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(POLL_SECONDS)
+        message = await asyncio.to_thread(_find_message, inbox, channel, not_before)
     if message is None:
         log.info("archive.no_voicemail", mailbox=mailbox)
         return
