@@ -34,6 +34,7 @@ class SimulatedCaller:
 
     digits: str = ""  # DTMF sent after digits_delay seconds, e.g. the menu choice "1"
     digits_delay: float = 1.0
+    speak_after: float = 0.0  # seconds of silence before speaking (to reach a beep)
     says: str = ""  # a sound (core name or absolute path without extension) played after
     say_seconds: float = 0.0  # seconds of a 440 Hz tone after that, as "the caller talks"
     hold_seconds: float = 5.0  # then stays on the line this long, then hangs up
@@ -44,6 +45,7 @@ class SimulatedCaller:
         values = {
             "HOTLINE_TEST_CALLER_DIGITS": self.digits,
             "HOTLINE_TEST_CALLER_DIGITS_DELAY": f"{self.digits_delay:g}",
+            "HOTLINE_TEST_CALLER_SPEAK_AFTER": f"{self.speak_after:g}",
             "HOTLINE_TEST_CALLER_SAYS": self.says,
             "HOTLINE_TEST_CALLER_SAY_SECONDS": f"{self.say_seconds:g}",
             "HOTLINE_TEST_CALLER_HOLD": f"{self.hold_seconds:g}",

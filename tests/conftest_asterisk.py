@@ -15,11 +15,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from cli import devstack_asterisk as stack_mod
 from cli.devstack_ami import CallResult, SimulatedCaller, originate_and_wait
@@ -30,7 +32,7 @@ from config.model import Directory
 from config.settings import Settings, load_settings
 
 # Queues ring at most this long in the test stack, so no-answer cases end quickly.
-TEST_RING_TIMEOUT = 4
+TEST_RING_TIMEOUT = 5  # the shortest ring timeout check-config accepts
 
 
 def _free_port() -> int:
@@ -39,12 +41,29 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _short_ring_centres(source: Path, target: Path) -> Path:
+    """The sample centres with every ring timeout cut to TEST_RING_TIMEOUT.
+
+    The FastAGI service passes the centre's ring timeout to Queue(); the generated
+    queues read the same file, so both sides agree and no-answer calls end quickly.
+    """
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    data.setdefault("defaults", {})["ring_timeout"] = TEST_RING_TIMEOUT
+    for centre in data.get("centre", []):
+        if "ring_timeout" in centre:
+            centre["ring_timeout"] = TEST_RING_TIMEOUT
+    target.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return target
+
+
 def stack_settings(data_dir: Path) -> Settings:
     """Settings for the test stack: own data dir, the shared cached chroot, a free AGI port."""
     # Defaults (the sample centres), except the chroot: reuse the one already cached.
     base = load_settings(path=None, environ={})
+    data_dir.mkdir(parents=True, exist_ok=True)
     return dataclasses.replace(
         base,
+        centres_file=_short_ring_centres(base.centres_file, data_dir / "centres.toml"),
         asterisk_root=load_settings().asterisk_root,
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'hotline12330.sqlite3'}",
