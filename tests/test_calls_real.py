@@ -8,11 +8,13 @@ The call time is forced with HOTLINE_TEST_AT (the test service allows it).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
 
+from agi import channel_vars as cv
 from agi.app import Service
 from cli.call_report import wait_for_call_report
 from cli.devstack_ami import SimulatedCaller
@@ -34,6 +36,8 @@ SHORT_TEXTS = {
     "goodbye": "再见",
 }
 WORKDAY_10AM = "2026-11-25T10:00"  # a Wednesday
+# The greeting (with its recording notice) cannot be skipped: menu digits come after it.
+AFTER_GREETING = 3.5
 SUNDAY = "2026-11-29T10:00"
 
 
@@ -58,6 +62,16 @@ def talk(**kw) -> SimulatedCaller:
     return SimulatedCaller(**{"say_seconds": 2, "hold_seconds": 2, **kw})
 
 
+def leaves_message(after: float, **kw) -> SimulatedCaller:
+    """A caller who stays silent `after` seconds (past the beep), then speaks."""
+    return talk(speak_after=after, say_seconds=3, **kw)
+
+
+# Seconds to the voicemail beep: greeting (short test prompt) + ring timeout + prompt.
+AFTER_RINGING = 11
+AFTER_PROMPT = 4
+
+
 SCENARIOS = [
     Row(
         "answered",
@@ -74,7 +88,7 @@ SCENARIOS = [
         "busy",
         "01012330",
         WORKDAY_10AM,
-        talk(operator="busy"),
+        leaves_message(AFTER_RINGING, operator="busy"),
         "voicemail",
         "bj",
         "open",
@@ -85,7 +99,7 @@ SCENARIOS = [
         "no answer",
         "01012330",
         WORKDAY_10AM,
-        talk(operator="noanswer"),
+        leaves_message(AFTER_RINGING, operator="noanswer"),
         "voicemail",
         "bj",
         "open",
@@ -96,7 +110,7 @@ SCENARIOS = [
         "holiday",
         "01012330",
         "2026-10-01T10:00",
-        talk(),
+        leaves_message(AFTER_PROMPT),
         "voicemail",
         "bj",
         "closed: statutory holiday 国庆节",
@@ -119,7 +133,7 @@ SCENARIOS = [
         "sunday",
         "01012330",
         SUNDAY,
-        talk(),
+        leaves_message(AFTER_PROMPT),
         "voicemail",
         "bj",
         "closed",
@@ -131,7 +145,7 @@ SCENARIOS = [
         "menu digit 2",
         "02112330",
         WORKDAY_10AM,
-        talk(digits="2", digits_delay=2.5, operator="answer"),
+        talk(digits="2", digits_delay=AFTER_GREETING, operator="answer"),
         "answered",
         "sh-pd",
         "open",
@@ -143,7 +157,7 @@ SCENARIOS = [
         "two invalid then valid",
         "02112330",
         WORKDAY_10AM,
-        talk(digits="9wwwwww9wwwwww2", digits_delay=2.5, operator="answer"),
+        talk(digits="9wwwwww9wwwwww2", digits_delay=AFTER_GREETING, operator="answer"),
         "answered",
         "sh-pd",
         "open",
@@ -155,7 +169,7 @@ SCENARIOS = [
         "timeouts to default",
         "02112330",
         WORKDAY_10AM,
-        talk(operator="answer", hold_seconds=40),
+        talk(operator="answer", hold_seconds=28),
         "answered",
         "sh",
         "open",
@@ -167,11 +181,12 @@ SCENARIOS = [
         "hangup in greeting",
         "01012330",
         WORKDAY_10AM,
-        SimulatedCaller(hold_seconds=0.5),
+        # Hangs up 1.2 s into the 2.3 s greeting.
+        SimulatedCaller(digits_delay=0, hold_seconds=1.2),
         "abandoned_greeting",
-        None,
-        None,
-        ("caller_hung_up",),
+        "bj",  # routed before the greeting starts
+        "open",
+        ("hangup",),
     ),
 ]
 
@@ -263,7 +278,10 @@ async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
     """No FastAGI server: the fallback greeting plays, the caller leaves a message in the
     national mailbox, and `reconcile` (run at start-up) puts the call in the log."""
     result = await stack.originate_and_wait(
-        "01012330", caller=talk(), variables=call_variables(WORKDAY_10AM), timeout=90
+        "01012330",
+        caller=leaves_message(AFTER_PROMPT + 2),
+        variables=call_variables(WORKDAY_10AM),
+        timeout=90,
     )
     assert result.outcome == "fallback"
     running = Service(live_settings)
@@ -293,3 +311,115 @@ async def test_hostile_caller_id_is_sanitised(stack, service, live_settings):
     assert call["outcome"] == "answered"
     assert call["caller_number"] and set(call["caller_number"]) <= set("0123456789+*#")
     assert len(call["caller_number"]) <= 32
+
+
+# Scenario 12: protocol abuse against the live FastAGI service while a real call runs.
+
+DEAD_MODE_VERBS = ("GET VARIABLE", "SET VARIABLE", "EXEC", "VERBOSE")
+REPLY_520 = (
+    b"520-Invalid command syntax.  Proper usage follows:\n"
+    b"Usage: GET VARIABLE <variablename>\n"
+    b"520 End of proper usage.\n"
+)
+
+
+def fake_header(uniqueid: str, callerid: bytes = b"13900139000") -> bytes:
+    return (
+        b"agi_network: yes\n"
+        b"agi_network_script: call\n"
+        b"agi_request: agi://127.0.0.1/call\n"
+        b"agi_channel: PJSIP/abuse-00000001\n"
+        b"agi_uniqueid: " + uniqueid.encode() + b"\n"
+        b"agi_callerid: " + callerid + b"\n"
+        b"agi_extension: 01012330\n"
+        b"agi_arg_1: 01012330\n"
+        b"agi_arg_2: 010\n"
+        b"\n"
+    )
+
+
+async def fake_asterisk(port: int, opening: bytes, respond, *, eof_after_send=False) -> list[str]:
+    """Play Asterisk's side: send `opening`, answer each command; the commands seen."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    commands: list[str] = []
+    try:
+        writer.write(opening)
+        await writer.drain()
+        if eof_after_send:
+            writer.write_eof()
+        while True:
+            try:
+                line = await asyncio.wait_for(reader.readline(), 15)
+            except ConnectionResetError:
+                break
+            if not line:
+                break
+            commands.append(line.decode("utf-8", "replace").rstrip("\n"))
+            writer.write(respond(len(commands) - 1, commands[-1]))
+            await writer.drain()
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    finally:
+        writer.close()
+    return commands
+
+
+def answer_everything(_index: int, command: str) -> bytes:
+    """A live channel of a test call on a working Wednesday morning."""
+    if command.startswith("STREAM FILE"):
+        return b"200 result=0 endpos=8000\n"
+    if command == f'GET VARIABLE "{cv.TEST_CALL}"':
+        return b"200 result=1 (1)\n"
+    if command == f'GET VARIABLE "{cv.TEST_AT}"':
+        return f"200 result=1 ({WORKDAY_10AM})\n".encode()
+    return b"200 result=0\n"
+
+
+def hangup_first(index: int, command: str) -> bytes:
+    if index == 0:
+        return b"HANGUP\n200 result=0\n"  # the channel hangs up before the reply arrives
+    if command.startswith(DEAD_MODE_VERBS):
+        return answer_everything(index, command)
+    return b"511 Command Not Permitted on a dead channel or intercept routine\n"
+
+
+def reply_520_first(index: int, _command: str) -> bytes:
+    return REPLY_520 if index == 0 else b"200 result=1\n"
+
+
+async def test_protocol_abuse_leaves_a_real_call_working(stack, service, live_settings):
+    port = live_settings.agi_port
+    real_call = asyncio.create_task(
+        stack.originate_and_wait(
+            "01012330",
+            caller=talk(operator="answer"),
+            variables=call_variables(WORKDAY_10AM),
+            timeout=90,
+        )
+    )
+    eof_mid_header, long_line, bad_utf8, hangup, multi_520 = await asyncio.gather(
+        fake_asterisk(port, b"agi_network: yes\nagi_chan", answer_everything, eof_after_send=True),
+        fake_asterisk(
+            port, b"agi_network: yes\nagi_x: " + b"x" * 100_000 + b"\n", answer_everything
+        ),
+        fake_asterisk(port, fake_header("abuse.utf8", b"\xff\xfe139\x80001"), answer_everything),
+        fake_asterisk(port, fake_header("abuse.hangup"), hangup_first),
+        fake_asterisk(port, fake_header("abuse.520"), reply_520_first),
+    )
+    result = await real_call
+
+    # Broken headers: closed without a single command.
+    assert eof_mid_header == [] and long_line == []
+    # Invalid UTF-8 in the header: the call flow ran and logged a clean caller number.
+    assert bad_utf8 and bad_utf8[0].startswith("GET VARIABLE")
+    bad = await wait_for_call_report(live_settings, "abuse.utf8", 5)
+    assert bad["call"] and bad["call"]["caller_number"] == "139001"
+    # HANGUP before the reply: only dead-mode commands afterwards, outcome reported.
+    assert hangup and all(c.startswith(DEAD_MODE_VERBS) for c in hangup[1:])
+    assert any(c.startswith(f'SET VARIABLE "{cv.OUTCOME}"') for c in hangup[1:]), hangup
+    # A multi-line 520 is one reply: the handler fails over to the dialplan fallback.
+    assert multi_520[-1] == f'SET VARIABLE "{cv.AGI_FAILED}" "1"', multi_520
+
+    report = await wait_for_call_report(live_settings, result.call_uniqueid, 40)
+    assert report["call"]["outcome"] == "answered", report["events"]
+    assert report["recording"]["status"] == "ok"
