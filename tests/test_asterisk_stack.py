@@ -81,8 +81,12 @@ async def serving(stack: AsteriskStack, agi: ScriptedAgi) -> AsyncIterator[Scrip
 
 
 def wav_seconds(path) -> float:
-    with wave.open(str(path)) as wav:
-        return wav.getnframes() / wav.getframerate()
+    """Length of a WAV file; 0 while MixMonitor is still writing its header."""
+    try:
+        with wave.open(str(path)) as wav:
+            return wav.getnframes() / wav.getframerate()
+    except (wave.Error, EOFError):
+        return 0.0
 
 
 def mailbox_messages(stack: AsteriskStack, box: str) -> set[str]:
