@@ -104,8 +104,13 @@ class AgiSession:
         return args
 
     # -- commands -----------------------------------------------------------------
-    async def command(self, verb: str, *args: object) -> AgiReply:
-        """Send one command and wait for its reply, with the session's timeout."""
+    async def command(self, verb: str, *args: object, media_seconds: float = 0.0) -> AgiReply:
+        """Send one command and wait for its reply, with the session's timeout.
+
+        Playback commands reply only when the sound ends: `media_seconds` (how long it
+        may play) is added to the timeout so a long greeting is not taken for a hang.
+        """
+        limit = self._timeout + max(0.0, media_seconds)
         async with self._lock:
             if self.closed:
                 raise AgiHangup("session closed")
@@ -115,10 +120,10 @@ class AgiSession:
             try:
                 self._writer.write(line)
                 await asyncio.wait_for(self._writer.drain(), self._timeout)
-                reply = await asyncio.wait_for(self._read_reply(), self._timeout)
+                reply = await asyncio.wait_for(self._read_reply(), limit)
             except TimeoutError as exc:
                 self.close()
-                raise AgiTimeout(f"no reply to {verb} in {self._timeout}s") from exc
+                raise AgiTimeout(f"no reply to {verb} in {limit:g}s") from exc
             except (ConnectionError, OSError) as exc:
                 self._mark_gone()
                 raise AgiHangup(f"connection lost during {verb}") from exc
@@ -173,13 +178,20 @@ class AgiSession:
     async def answer(self) -> None:
         await self.command("ANSWER")
 
-    async def stream_file(self, name: str, escape_digits: str = "") -> str | None:
-        """Play a file; the key that interrupted it, or None."""
-        reply = await self.command("STREAM FILE", name, escape_digits)
+    async def stream_file(
+        self, name: str, escape_digits: str = "", *, play_seconds: float = 0.0
+    ) -> str | None:
+        """Play a file (`play_seconds` long); the key that interrupted it, or None."""
+        reply = await self.command("STREAM FILE", name, escape_digits, media_seconds=play_seconds)
         return reply.digit
 
-    async def get_data(self, name: str, timeout_ms: int, max_digits: int) -> DigitsReply:
-        reply = await self.command("GET DATA", name, timeout_ms, max_digits)
+    async def get_data(
+        self, name: str, timeout_ms: int, max_digits: int, *, play_seconds: float = 0.0
+    ) -> DigitsReply:
+        waits = timeout_ms / 1000 * max(1, max_digits)  # Asterisk waits per digit
+        reply = await self.command(
+            "GET DATA", name, timeout_ms, max_digits, media_seconds=play_seconds + waits
+        )
         if reply.result == "-1":
             self.hung_up = True
             raise AgiHangup("GET DATA: result=-1")

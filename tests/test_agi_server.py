@@ -397,6 +397,42 @@ async def test_reply_timeout_closes_the_session():
     assert outcome == {"timeout": True, "closed": True}
 
 
+@pytest.mark.parametrize(
+    ("command", "reply_after", "expect_reply"),
+    [
+        # The base timeout is 0.3 s; the sound plays 0.8 s: its reply is waited for.
+        ("stream", 0.8, True),
+        ("get_data", 0.8, True),
+        # Silent past the sound's length plus the base timeout: a hung command.
+        ("stream", 1.6, False),
+    ],
+)
+async def test_playback_timeout_outlasts_the_sound(command, reply_after, expect_reply):
+    outcome: dict[str, object] = {}
+
+    async def handler(session: AgiSession) -> None:
+        try:
+            if command == "stream":
+                await session.stream_file("greeting", play_seconds=0.8)
+            else:
+                await session.get_data("menu", 100, 1, play_seconds=0.7)
+            outcome["replied"] = True
+        except AgiTimeout:
+            outcome["replied"] = False
+            raise
+
+    async with running({"hotline": handler}, command_timeout=0.3) as server:
+        peer = await Peer.connect(server.port, header())
+        await peer.line()
+        await asyncio.sleep(reply_after)
+        with contextlib.suppress(ConnectionError):
+            await peer.send(b"200 result=0 endpos=8000\n")
+        await wait_until(lambda: server.active_sessions == 0)
+        peer.close()
+
+    assert outcome == {"replied": expect_reply}
+
+
 async def test_no_pipelining_second_command_waits_for_first_reply():
     results: list[object] = []
 

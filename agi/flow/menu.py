@@ -11,8 +11,11 @@ async def run_menu(ctx: CallContext, menu: Menu) -> MenuOutcome:
     ctx.step = "menu"
     attempts: list[str | None] = []
     prompt = ctx.prompts.menu(menu.area_code)
+    prompt_seconds = await ctx.prompts.seconds(prompt)
     while True:
-        reply = await ctx.session.get_data(prompt, menu.timeout_seconds * 1000, 1)
+        reply = await ctx.session.get_data(
+            prompt, menu.timeout_seconds * 1000, 1, play_seconds=prompt_seconds
+        )
         attempts.append(reply.digits or None)
         outcome = menu_choice(menu, attempts)
         problem = None if outcome.digit or not outcome.last_problem else outcome.last_problem
@@ -35,6 +38,7 @@ async def run_menu(ctx: CallContext, menu: Menu) -> MenuOutcome:
             )
             return outcome
         if outcome.last_problem is AttemptProblem.INVALID:
-            await ctx.session.stream_file(ctx.prompts.invalid)
+            notice = ctx.prompts.invalid
         else:
-            await ctx.session.stream_file(ctx.prompts.timeout)
+            notice = ctx.prompts.timeout
+        await ctx.session.stream_file(notice, play_seconds=await ctx.prompts.seconds(notice))

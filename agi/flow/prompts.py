@@ -1,11 +1,26 @@
-"""Prompt names -> the path Asterisk plays (absolute, without extension)."""
+"""Prompt names -> the path Asterisk plays (absolute, without extension), and how long
+it plays (the AGI command timeout must outlast the sound)."""
 
 from __future__ import annotations
 
+import asyncio
+import wave
 from pathlib import Path
 
 from config.model import Centre
 from recordings.names import GOODBYE, GREETING, INVALID, TIMEOUT, VOICEMAIL, menu_prompt_name
+
+# A prompt whose length cannot be read (not our WAV, or missing: Asterisk then fails
+# fast) may play at most this long before the command counts as hung.
+UNKNOWN_PROMPT_SECONDS = 300.0
+
+
+def wav_seconds(path: Path) -> float | None:
+    try:
+        with wave.open(str(path)) as wav:
+            return wav.getnframes() / wav.getframerate()
+    except (OSError, EOFError, wave.Error, ZeroDivisionError):
+        return None
 
 
 class PromptPaths:
@@ -14,6 +29,11 @@ class PromptPaths:
 
     def path(self, name: str) -> str:
         return str(self._dir / name)
+
+    async def seconds(self, path: str) -> float:
+        """How long the prompt at `path` (as returned above) plays."""
+        length = await asyncio.to_thread(wav_seconds, Path(path + ".wav"))
+        return UNKNOWN_PROMPT_SECONDS if length is None else length
 
     def greeting(self, centre: Centre | None) -> str:
         return self.path(centre.prompts.greeting if centre else GREETING)
