@@ -1,7 +1,7 @@
 """Rebuild call rows from Asterisk's own CDR for calls the server never saw end.
 
 Asterisk writes cdr_csv independently of us. The dialplan's hangup handler puts
-"<step>|<recording relpath>" in CDR(userfield) and the centre in accountcode
+"<step>|<recording relpath>|<test flag>" in CDR(userfield) and the centre in accountcode
 before it calls the (possibly dead) hangup AGI, so every 12330 call leg can be
 recognised and closed here: a missing row is created (source=reconciled), an
 in-progress row gets its outcome, and its recording and voicemail are indexed.
@@ -43,6 +43,7 @@ class CdrCall:
     centre: str
     step: str
     recording_relpath: str
+    is_test: bool
     start: dt.datetime
     end: dt.datetime | None
 
@@ -65,7 +66,8 @@ def read_cdr_calls(path: Path, since: dt.datetime | None = None) -> list[CdrCall
             if len(row) < len(COLUMNS) - 1:
                 continue
             fields = dict(zip(COLUMNS, row, strict=False))
-            step, sep, relpath = fields["userfield"].partition("|")
+            step, sep, rest = fields["userfield"].partition("|")
+            relpath, _, test_flag = rest.partition("|")
             start = _utc(fields["start"])
             if not sep or not fields["uniqueid"] or start is None:
                 continue
@@ -80,6 +82,7 @@ def read_cdr_calls(path: Path, since: dt.datetime | None = None) -> list[CdrCall
                 centre=fields["accountcode"][:32],
                 step=step,
                 recording_relpath=relpath,
+                is_test=test_flag == "1",
                 start=start,
                 end=_utc(fields["end"]),
             )
@@ -110,6 +113,7 @@ async def _close_call(services: CallServices, cdr: CdrCall, *, create: bool) -> 
         started_at=cdr.start,
         dialled_number=cdr.dialled,
         caller_number=cdr.caller or None,
+        is_test=cdr.is_test,
         source=CallSource.RECONCILED,
     )
     outcome = OUTCOME_BY_STEP.get(cdr.step, CallOutcome.FAILED)

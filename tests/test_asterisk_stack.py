@@ -119,7 +119,7 @@ async def test_agi_down_plays_fallback_records_and_takes_national_voicemail(aste
         rows = [row for row in csv.reader(handle) if result.call_uniqueid in row]
     assert rows, "no CDR row for the call"
     assert rows[-1][2] == "02112330"  # dst: the dialled number
-    assert f"fallback|{result.recording_relpath}" in rows[-1]
+    assert f"fallback|{result.recording_relpath}|" in rows[-1]  # not a test call
 
 
 # (what the AGI sets, simulated operators, caller) -> (outcome, queue status, mailbox)

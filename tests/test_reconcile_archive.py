@@ -38,8 +38,9 @@ def write_cdr(path: Path, rows: list[list[str]]) -> Path:
 
 CDR_TABLE = [
     # (uniqueid, start (UTC), userfield, kept?)
-    ("1.1", "2026-11-20 02:00:00", "fallback|2026/11/20/1.1.wav", True),
-    ("1.2", "2026-11-25 02:00:00", "answered|2026/11/25/1.2.wav", True),
+    ("1.1", "2026-11-20 02:00:00", "fallback|2026/11/20/1.1.wav|", True),
+    ("1.2", "2026-11-25 02:00:00", "answered|2026/11/25/1.2.wav|1", True),
+    ("1.5", "2026-11-25 02:00:00", "voicemail|2026/11/25/1.5.wav", True),  # before the flag
     ("1.3", "2026-11-25 03:00:00", "", False),  # not one of ours: no outcome|path
     ("1.4", "not a time", "voicemail|x.wav", False),
     ("", "2026-11-25 03:00:00", "voicemail|x.wav", False),
@@ -55,13 +56,15 @@ def test_read_cdr_keeps_our_calls_only(tmp_path):
     assert first.step == "fallback" and first.recording_relpath == "2026/11/20/1.1.wav"
     assert first.start == dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC)
     assert first.centre == "bj" and first.dialled == "01012330"
+    assert [c.is_test for c in calls] == [False, True, False]
+    assert calls[1].recording_relpath == "2026/11/25/1.2.wav"
 
 
 def test_read_cdr_since_skips_older_calls(tmp_path):
     rows = [cdr_row(u, start, field) for u, start, field, _ in CDR_TABLE]
     path = write_cdr(tmp_path / "Master.csv", rows)
     since = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-    assert [c.uniqueid for c in read_cdr_calls(path, since)] == ["1.2"]
+    assert [c.uniqueid for c in read_cdr_calls(path, since)] == ["1.2", "1.5"]
 
 
 def test_read_cdr_sanitises_hostile_fields(tmp_path):
