@@ -208,7 +208,10 @@ def stack(asterisk_stack):
 
 @pytest.fixture
 def live_settings(stack, migrated_url):
-    return dataclasses.replace(stack.settings, database_url=migrated_url, health_port=0)
+    # A base AGI timeout shorter than the greeting: playbacks must add the sound's length.
+    return dataclasses.replace(
+        stack.settings, database_url=migrated_url, health_port=0, agi_command_timeout=1.5
+    )
 
 
 @pytest.fixture
@@ -292,6 +295,7 @@ async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
         await running.stop(5)
     call = report["call"]
     assert call["source"] == "reconciled"
+    assert call["is_test"] is True  # the test flag travels through the CDR
     assert call["outcome"] == "voicemail"
     assert "fallback" in call["failure_reason"]
     assert report["recording"]["status"] == "ok"
