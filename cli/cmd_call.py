@@ -23,7 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--caller", default="13800138000", help="caller ID number")
     parser.add_argument("--trunk-area", default="", help="home area code of the trunk")
     parser.add_argument("--digits", default="", help="DTMF the caller sends (menu choice)")
-    parser.add_argument("--digits-delay", type=float, default=1.0, help="seconds before DTMF")
+    parser.add_argument(
+        "--digits-delay",
+        type=float,
+        default=None,
+        help="seconds before DTMF (default: after the greeting, which cannot be skipped)",
+    )
     parser.add_argument("--operator", choices=("answer", "busy", "noanswer"), default="answer")
     parser.add_argument("--say", type=float, default=3.0, metavar="SECONDS", help="caller talks")
     parser.add_argument("--hold", type=float, default=5.0, metavar="SECONDS")
@@ -52,17 +57,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _call(settings, args: argparse.Namespace) -> dict[str, object]:
+    from agi.flow.prompts import wav_seconds
     from cli.call_report import wait_for_call_report
     from cli.devstack_ami import SimulatedCaller, originate_and_wait
+    from recordings.names import GREETING
 
     variables = {"HOTLINE_TEST_CALL": "1"}
     if args.trunk_area:
         variables["HOTLINE_TRUNK_AREA"] = args.trunk_area
     if args.at:
         variables["HOTLINE_TEST_AT"] = args.at
+    digits_delay = args.digits_delay
+    if digits_delay is None:
+        greeting = await asyncio.to_thread(wav_seconds, settings.prompts_dir / f"{GREETING}.wav")
+        digits_delay = (greeting or 0.0) + 1.0
     caller = SimulatedCaller(
         digits=args.digits,
-        digits_delay=args.digits_delay,
+        digits_delay=digits_delay,
         say_seconds=args.say,
         hold_seconds=args.hold,
         operator=args.operator,
