@@ -93,16 +93,21 @@ class Resolver:
         return self.handlers.get(script)
 
 
-@contextlib.asynccontextmanager
-async def running(
-    handlers: dict[str, Handler] | Resolver, **options: float
-) -> AsyncIterator[AgiServer]:
+async def started_server(handlers: dict[str, Handler] | Resolver, **options: float) -> AgiServer:
     resolver = handlers if isinstance(handlers, Resolver) else Resolver(handlers)
     options.setdefault("header_timeout", HEADER_TIMEOUT)
     options.setdefault("command_timeout", COMMAND_TIMEOUT)
     server = AgiServer(resolver, host=HOST, port=0, **options)
     await server.start()
     assert server.port != 0
+    return server
+
+
+@contextlib.asynccontextmanager
+async def running(
+    handlers: dict[str, Handler] | Resolver, **options: float
+) -> AsyncIterator[AgiServer]:
+    server = await started_server(handlers, **options)
     try:
         yield server
     finally:
@@ -547,14 +552,7 @@ async def test_shutdown_lets_a_call_finish_and_refuses_new_ones():
         await session.set_variable(cv.OUTCOME, "finished")
         finished.append(session.uniqueid)
 
-    server = AgiServer(
-        Resolver({"hotline": handler}),
-        host=HOST,
-        port=0,
-        header_timeout=HEADER_TIMEOUT,
-        command_timeout=COMMAND_TIMEOUT,
-    )
-    await server.start()
+    server = await started_server({"hotline": handler})
     peer = await Peer.connect(server.port, header())
     await wait_until(lambda: server.active_sessions == 1)
 
@@ -592,14 +590,7 @@ async def test_shutdown_cancels_a_handler_stuck_past_the_deadline():
             states.append("cancelled")
             raise
 
-    server = AgiServer(
-        Resolver({"hotline": stuck}),
-        host=HOST,
-        port=0,
-        header_timeout=HEADER_TIMEOUT,
-        command_timeout=COMMAND_TIMEOUT,
-    )
-    await server.start()
+    server = await started_server({"hotline": stuck})
     peer = await Peer.connect(server.port, header())
     await wait_until(lambda: states == ["started"])
 
