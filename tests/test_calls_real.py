@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
+import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -300,6 +303,52 @@ async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
     assert "fallback" in call["failure_reason"]
     assert report["recording"]["status"] == "ok"
     assert report["voicemail"]["mailbox"] == "national"
+
+
+CALLER_HZ = 700  # Asterisk's beep, which the simulated caller plays
+OPERATOR_HZ = 2500  # a tone the simulated operator plays
+CONTROL_HZ = 1600  # neither side makes this sound
+
+
+def band_rms_db(path: Path, start: float, hz: int) -> float:
+    """RMS level (dB) of `path` from `start` seconds on, in a 100 Hz band around `hz`."""
+    out = subprocess.run(
+        ["sox", str(path), "-n", "trim", f"{start}", "sinc", f"{hz - 50}-{hz + 50}", "stats"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    match = re.search(r"^RMS lev dB\s+(-?[\d.]+|-inf)", out, re.MULTILINE)
+    assert match, out
+    return float(match.group(1))
+
+
+async def test_recording_holds_both_voices(stack, service, live_settings):
+    """Scenario 1: after the greeting, the caller's and the operator's sounds are both
+    in the one mixed recording (told apart by frequency)."""
+    tone = live_settings.prompts_dir / "test-operator-tone"
+    synth = ["synth", "6", "sine", str(OPERATOR_HZ), "vol", "0.5"]
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", f"{tone}.wav", *synth], check=True
+    )
+    greeting = verify_recording(live_settings.prompts_dir / "greeting.wav").duration_seconds
+    caller = SimulatedCaller(
+        speak_after=greeting + 1.5,  # the caller talks while the operator is on the line
+        say_seconds=3,
+        hold_seconds=6,
+        operator="answer",
+        operator_says=str(tone),
+    )
+    result = await stack.originate_and_wait(
+        "01012330", caller=caller, variables=call_variables(WORKDAY_10AM), timeout=60
+    )
+    report = await wait_for_call_report(live_settings, result.call_uniqueid, 40)
+    assert report["call"]["outcome"] == "answered", report["events"]
+    path = resolve_under_root(live_settings.recordings_root, report["recording"]["path"])
+    after_greeting = greeting + 0.3
+    control = band_rms_db(path, after_greeting, CONTROL_HZ)
+    assert band_rms_db(path, after_greeting, CALLER_HZ) > control + 15
+    assert band_rms_db(path, after_greeting, OPERATOR_HZ) > control + 15
 
 
 async def test_hostile_caller_id_is_sanitised(stack, service, live_settings):
