@@ -83,6 +83,9 @@ def new_uniqueid() -> str:
     return f"{int(dt.datetime.now(dt.UTC).timestamp())}.{secrets.randbelow(10**9)}"
 
 
+NOT_RESENT_ACTIONS = ("ping", "login", "originate", "hangup", "command")
+
+
 async def _connect(settings: Settings) -> Manager:
     manager = Manager(
         host=settings.ami_host,
@@ -91,6 +94,9 @@ async def _connect(settings: Settings) -> Manager:
         secret=settings.ami_secret,
         ping_delay=3600,
         loop=asyncio.get_running_loop(),
+        # panoramisk re-sends unanswered actions after a reconnect; a second Originate
+        # would place a second call. Only harmless actions may be re-sent.
+        forgetable_actions=NOT_RESENT_ACTIONS,
     )
     await asyncio.wait_for(manager.connect(), settings.ami_timeout)
     if manager.authenticated_future is not None:
