@@ -61,7 +61,14 @@ async def _serve(settings, drain: float, allow_test_clock: bool) -> int:
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(service.reload()))
+    reloads: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
+
+    def reload() -> None:
+        task = asyncio.create_task(service.reload())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     await stop.wait()
     await service.stop(drain)
     return 0
