@@ -57,9 +57,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _call(settings, args: argparse.Namespace) -> dict[str, object]:
+    from sqlalchemy.engine import make_url
+
     from agi.flow.prompts import wav_seconds
     from cli.call_report import wait_for_call_report
     from cli.devstack_ami import SimulatedCaller, originate_and_wait
+    from models.calls import Call
     from recordings.names import GREETING
 
     variables = {"HOTLINE_TEST_CALL": "1"}
@@ -96,4 +99,7 @@ async def _call(settings, args: argparse.Namespace) -> dict[str, object]:
         "hangup_cause": result.hangup_cause,
     }
     report["recording_file"] = str(settings.recordings_root / result.recording_relpath)
+    # Where the row printed above lives (the password of a PostgreSQL URL left out).
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    report["call_row"] = f"{database}: table {Call.__tablename__}, uniqueid {result.call_uniqueid}"
     return report
