@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
 from conftest_asterisk import AsteriskStack
 
+from agi.flow.prompts import wav_seconds as read_wav_seconds
 from cli.devstack_ami import SimulatedCaller
 
 pytestmark = pytest.mark.asterisk
@@ -82,11 +82,7 @@ async def serving(stack: AsteriskStack, agi: ScriptedAgi) -> AsyncIterator[Scrip
 
 def wav_seconds(path) -> float:
     """Length of a WAV file; 0 while MixMonitor is still writing its header."""
-    try:
-        with wave.open(str(path)) as wav:
-            return wav.getnframes() / wav.getframerate()
-    except (wave.Error, EOFError):
-        return 0.0
+    return read_wav_seconds(path) or 0.0
 
 
 def mailbox_messages(stack: AsteriskStack, box: str) -> set[str]:
