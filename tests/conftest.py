@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -78,9 +79,32 @@ def fresh_postgres_database(server_url: str) -> Iterator[str]:
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        try:
+            _drop_database(admin, name)
+        finally:
+            admin.dispose()
+
+
+def _drop_database(admin, name: str) -> None:
+    """Drop a test database even while autovacuum visits it.
+
+    Plain DROP DATABASE makes autovacuum workers leave; WITH (FORCE) ends our own
+    leftover sessions but refuses to signal an autovacuum worker without
+    pg_signal_backend (PostgreSQL 15). So: plain first, then FORCE, a few times.
+    """
+    statements = [
+        f'DROP DATABASE IF EXISTS "{name}"',
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+    ]
+    for attempt in range(10):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(statements[attempt % 2]))
+            return
+        except DBAPIError:
+            if attempt == 9:
+                raise
+            time.sleep(0.3)
 
 
 @pytest.fixture(params=BACKENDS)
