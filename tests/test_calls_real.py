@@ -230,7 +230,7 @@ def call_variables(at: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("row", SCENARIOS, ids=lambda r: r.name)
-async def test_call_scenario(row: Row, stack, service, live_settings):
+async def test_call_scenario(row: Row, stack, service, live_settings, capsys):
     result = await stack.originate_and_wait(
         row.dialled, caller=row.caller, variables=call_variables(row.at), timeout=120
     )
@@ -252,6 +252,10 @@ async def test_call_scenario(row: Row, stack, service, live_settings):
         if row.menu[1] == 3:
             assert "max tries reached; default centre sh" in choice["detail"]["reason"]
     assert call["is_test"] is True
+    # The hangup step's log line names the call and its centre.
+    ended = [line for line in capsys.readouterr().out.splitlines() if "call.ended" in line]
+    assert ended and f"call_id={result.call_uniqueid}" in ended[-1]
+    assert f"centre={row.centre}" in ended[-1], ended[-1]
 
     recording = report["recording"]
     assert recording and recording["status"] == "ok", recording

@@ -103,6 +103,9 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
         is_open=state.is_open,
         reason=state.reason[:255],
     )
+    # Set as soon as the centre is known, so the hangup step can log it even when the
+    # caller leaves during the greeting (the dialplan also bills the CDR to it).
+    await ctx.session.set_variable(cv.CENTRE, centre.id)
     ctx.step = "handoff"
     if decision.action is Action.GREET_AND_RING:
         if not greeted:

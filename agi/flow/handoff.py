@@ -13,7 +13,6 @@ from config.model import Centre
 
 async def ring_operators(ctx: CallContext, centre: Centre) -> None:
     session = ctx.session
-    await session.set_variable(cv.CENTRE, centre.id)
     await session.set_variable(cv.QUEUE, centre.queue_name)
     await session.set_variable(cv.RING_TIMEOUT, str(centre.ring_timeout))
     await session.set_variable(cv.MAILBOX, centre.mailbox)
@@ -24,7 +23,6 @@ async def ring_operators(ctx: CallContext, centre: Centre) -> None:
 
 async def take_message(ctx: CallContext, centre: Centre) -> None:
     session = ctx.session
-    await session.set_variable(cv.CENTRE, centre.id)
     await session.set_variable(cv.MAILBOX, centre.mailbox)
     await session.set_variable(cv.VM_PROMPT, ctx.prompts.voicemail(centre))
     await session.set_variable(cv.ROUTE_ACTION, cv.ROUTE_VOICEMAIL)

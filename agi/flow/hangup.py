@@ -51,6 +51,9 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
             trunk_area_code=identity.trunk_area or None,
             is_test=identity.is_test,
         )
+    centre = await session.get_variable(cv.CENTRE)
+    if centre:  # every log line of the call names its centre
+        structlog.contextvars.bind_contextvars(centre=centre[:32])
     outcome = OUTCOME_BY_STEP.get(step, CallOutcome.FAILED)
     fields: dict[str, object] = {"ended_at": ended_at}
     if step == "fallback":
