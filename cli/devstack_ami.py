@@ -36,7 +36,7 @@ class SimulatedCaller:
     digits_delay: float = 1.0
     speak_after: float = 0.0  # seconds of silence before speaking (to reach a beep)
     says: str = ""  # a sound (core name or absolute path without extension) played after
-    say_seconds: float = 0.0  # seconds of a 440 Hz tone after that, as "the caller talks"
+    say_seconds: float = 0.0  # seconds of beeps (700 Hz) after that: "the caller talks"
     hold_seconds: float = 5.0  # then stays on the line this long, then hangs up
     operator: str = ""  # answer | busy | noanswer for the simulated operators
     operator_says: str = ""  # what an answering simulated operator plays
