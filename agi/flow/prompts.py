@@ -4,10 +4,10 @@ it plays (the AGI command timeout must outlast the sound)."""
 from __future__ import annotations
 
 import asyncio
-import wave
 from pathlib import Path
 
 from config.model import Centre
+from recordings.audio import WAV_PARSE_ERRORS, read_wav_info
 from recordings.names import GOODBYE, GREETING, INVALID, TIMEOUT, VOICEMAIL, menu_prompt_name
 
 # A prompt whose length cannot be read (not our WAV, or missing: Asterisk then fails
@@ -16,11 +16,12 @@ UNKNOWN_PROMPT_SECONDS = 300.0
 
 
 def wav_seconds(path: Path) -> float | None:
+    """Length of a WAV file, or None when its header cannot be read."""
     try:
-        with wave.open(str(path)) as wav:
-            return wav.getnframes() / wav.getframerate()
-    except (OSError, EOFError, wave.Error, ZeroDivisionError):
+        info = read_wav_info(path)
+    except (OSError, *WAV_PARSE_ERRORS):
         return None
+    return info.duration_seconds if info.rate else None
 
 
 class PromptPaths:
