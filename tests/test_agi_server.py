@@ -219,6 +219,7 @@ async def test_abusive_connections_leave_the_server_responsive():
 
     resolver = Resolver({"hotline": handler})
     async with running(resolver) as server:
+        tick_started = loop.time()
         tick_task = asyncio.create_task(ticker())
         abusers: dict[str, Peer] = {}
         for name, (data, eof) in ABUSIVE.items():
@@ -254,8 +255,10 @@ async def test_abusive_connections_leave_the_server_responsive():
         good.close()
 
         tick_task.cancel()
-        gaps = [b - a for a, b in itertools.pairwise(ticks)]
-        assert len(ticks) >= 10
+        # How many ticks fit depends on how fast the server closed the abusers; what matters
+        # is that no gap, including the one up to now, shows a blocked loop.
+        gaps = [b - a for a, b in itertools.pairwise([tick_started, *ticks, loop.time()])]
+        assert len(ticks) >= 5, "the ticker barely ran: the test window is too short"
         assert max(gaps) < 0.3, f"event loop blocked for {max(gaps):.2f}s"
         await wait_until(lambda: server.active_sessions == 0)
 
