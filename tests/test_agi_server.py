@@ -244,7 +244,7 @@ async def test_abusive_connections_leave_the_server_responsive():
         await asyncio.sleep(0.5)
         cpu_used = time.process_time() - cpu_before
         assert cpu_used < 0.25, f"{cpu_used:.2f}s CPU in 0.5s idle: the loop is spinning"
-        assert loop.time() - wall_before < 0.7
+        assert loop.time() - wall_before < 0.9
 
         for name, peer in abusers.items():
             try:
