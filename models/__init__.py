@@ -8,6 +8,7 @@ which alembic's env.py relies on). Functions live in their own modules:
   models.seed           seed_categories (category lists from config)
 """
 
+from models.audit import AuditEntry
 from models.base import Base, UtcDateTime
 from models.call_log import (
     OUTCOMES_NEEDING_LOG,
@@ -19,11 +20,21 @@ from models.call_log import (
 )
 from models.calls import Call, CallEvent, CallOutcome, CallSource
 from models.categories import CategoryEntry
+from models.quality import (
+    Evaluation,
+    SampleStratum,
+    SpotCheck,
+    SpotCheckItem,
+    UndercoverResult,
+    UndercoverVerdict,
+)
 from models.recordings import Recording, RecordingStatus
+from models.users import ConsoleSession, LoginAttempt, Role, User, UserCentre
 from models.voicemail import Voicemail, VoicemailStatus
 
 __all__ = [
     "OUTCOMES_NEEDING_LOG",
+    "AuditEntry",
     "Base",
     "Call",
     "CallEvent",
@@ -33,8 +44,19 @@ __all__ = [
     "CallOutcome",
     "CallSource",
     "CategoryEntry",
+    "ConsoleSession",
+    "Evaluation",
+    "LoginAttempt",
     "Recording",
     "RecordingStatus",
+    "Role",
+    "SampleStratum",
+    "SpotCheck",
+    "SpotCheckItem",
+    "UndercoverResult",
+    "UndercoverVerdict",
+    "User",
+    "UserCentre",
     "UtcDateTime",
     "Voicemail",
     "VoicemailStatus",

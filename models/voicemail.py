@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import RELATIVE_PATH_LENGTH, Base, str_enum, utc_now
@@ -29,6 +30,8 @@ class Voicemail(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What the console addresses a message by: not guessable from its neighbours.
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)  # one per call
     mailbox: Mapped[str] = mapped_column(String(64), index=True)
     file: Mapped[str] = mapped_column(String(RELATIVE_PATH_LENGTH))
