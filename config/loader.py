@@ -1,4 +1,4 @@
-"""Load and check the centres, calendar and categories files as one set.
+"""Load and check the centres, calendar, categories and evaluation files as one set.
 
 Every problem in every file is collected; either the whole set validates and a
 LoadedConfig comes back, or ConfigInvalid lists all problems. Nothing half-loads.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from config.calendar_file import load_calendar
 from config.categories_file import load_categories
 from config.centres_file import load_centres
+from config.evaluation_file import EvaluationForm, read_evaluation_form
 from config.model import CalendarOverrides, Categories, Directory
 from config.problems import ConfigInvalid, Problem, Report
 from config.settings import Settings
@@ -23,6 +24,7 @@ class LoadedConfig:
     directory: Directory
     calendar: CalendarOverrides
     categories: Categories
+    evaluation: EvaluationForm
 
 
 def load_config(settings: Settings, *, check_prompts: bool = True) -> LoadedConfig:
@@ -34,7 +36,20 @@ def load_config(settings: Settings, *, check_prompts: bool = True) -> LoadedConf
     centres = load_centres(settings.centres_file, centres_report, prompts_dir)
     calendar = load_calendar(settings.calendar_file, calendar_report, centres.centre_ids)
     categories = load_categories(settings.categories_file, categories_report)
-    problems = centres_report.problems + calendar_report.problems + categories_report.problems
-    if problems or centres.directory is None or calendar is None or categories is None:
+    evaluation_report = Report(settings.evaluation_file)
+    evaluation = read_evaluation_form(settings.evaluation_file, evaluation_report)
+    problems = (
+        centres_report.problems
+        + calendar_report.problems
+        + categories_report.problems
+        + evaluation_report.problems
+    )
+    if (
+        problems
+        or centres.directory is None
+        or calendar is None
+        or categories is None
+        or evaluation is None
+    ):
         raise ConfigInvalid(problems)
-    return LoadedConfig(centres.directory, calendar, categories)
+    return LoadedConfig(centres.directory, calendar, categories, evaluation)

@@ -41,6 +41,7 @@ class Settings:
     centres_file: Path
     calendar_file: Path
     categories_file: Path
+    evaluation_file: Path  # the supervisors' scoring form
     asterisk_root: Path  # the Debian sid chroot of the dev stack, cached outside the repo
     # Asterisk's voicemail spool as this server sees it. The default is the dev stack's
     # chroot; a production install sets /var/spool/asterisk/voicemail.
@@ -61,6 +62,16 @@ class Settings:
     ami_timeout: float = 10.0
     timezone: str = "Asia/Shanghai"
     log_level: str = "info"
+    console_host: str = "127.0.0.1"
+    console_port: int = 8330
+    # Secure cookies travel only over HTTPS (Chromium also accepts them on http://localhost
+    # and 127.0.0.1). Turn off only for a plain-HTTP console on another host's LAN address.
+    console_cookie_secure: bool = True
+    console_session_hours: int = 12
+    # A voicemail not called back within this many statutory working days is overdue.
+    console_callback_working_days: int = 1
+    console_login_max_failures: int = 5  # per user name, and per address, in the window
+    console_login_window_minutes: int = 15
     # serve's start-up reconcile looks this many days back in the CDR (`reconcile --since`
     # reaches further).
     reconcile_days: int = 14
@@ -69,6 +80,8 @@ class Settings:
 _PATH_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("Path", Path)}
 _INT_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", int)}
 _FLOAT_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("float", float)}
+_BOOL_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("bool", bool)}
+_TRUE_WORDS, _FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _coerce(name: str, value: object, base: Path, source: str) -> object:
@@ -80,9 +93,16 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             number = _integer(value)
             if name.endswith("_port") and not 1 <= number <= 65535:
                 raise ValueError(f"port {number} out of range 1..65535")
-            if name.endswith("_days") and number < 1:
+            if name.endswith(("_days", "_hours", "_minutes", "_failures")) and number < 1:
                 raise ValueError(f"{number} days: must be at least 1")
             return number
+        if name in _BOOL_FIELDS:
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower() if isinstance(value, str) else None
+            if word in _TRUE_WORDS or word in _FALSE_WORDS:
+                return word in _TRUE_WORDS
+            raise ValueError(f"expected true or false, got {value!r}")
         if name in _FLOAT_FIELDS:
             if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise ValueError(f"expected a number, got {value!r}")
@@ -126,6 +146,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         "centres_file": DEFAULTS_DIR / "centres.toml",
         "calendar_file": DEFAULTS_DIR / "calendar.toml",
         "categories_file": DEFAULTS_DIR / "categories.toml",
+        "evaluation_file": DEFAULTS_DIR / "evaluation.toml",
         "asterisk_root": _default_cache_dir() / "asterisk-sid",
         "voicemail_spool": _default_cache_dir() / "asterisk-sid/var/spool/asterisk/voicemail",
         "cdr_csv": _default_cache_dir() / "asterisk-sid/var/log/asterisk/cdr-csv/Master.csv",
