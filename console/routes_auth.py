@@ -1,0 +1,138 @@
+"""Login (throttled, CSRF by double-submit cookie), logout and the landing redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from console.auth import LoginFailed, LoginThrottled, csrf_matches, log_in, log_out
+from console.web import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    ConsoleContext,
+    Viewer,
+    client_ip,
+    context,
+    db,
+    form_with_csrf,
+    render,
+    viewer,
+)
+from models.users import Role
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a local path: never an open redirect to another site.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def _cookie(response: Response, ctx: ConsoleContext, name: str, value: str, **extra: Any):
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        secure=ctx.settings.console_cookie_secure,
+        samesite="strict",
+        path="/",
+        **extra,
+    )
+
+
+def routes() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/login")
+    def login_page(request: Request, next: str = "/", ctx: ConsoleContext = Depends(context)):
+        token = secrets.token_urlsafe(32)
+        response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
+        _cookie(response, ctx, LOGIN_CSRF_COOKIE, token, max_age=3600)
+        return response
+
+    @router.post("/login")
+    async def login_submit(request: Request, ctx: ConsoleContext = Depends(context)):
+        form = await request.form()
+        username = str(form.get("username") or "")
+        password = str(form.get("password") or "")
+        target = _safe_next(str(form.get("next") or "/"))
+        cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE)
+        if not cookie_token or not csrf_matches(cookie_token, str(form.get("csrf_token") or "")):
+            return _login_error(request, ctx, "页面已过期，请重新登录", 403, username, target)
+        return await _attempt(request, ctx, username, password, target)
+
+    @router.post("/logout")
+    def logout(
+        request: Request,
+        _form: dict = Depends(form_with_csrf),
+        session: Session = Depends(db),
+    ):
+        log_out(session, request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @router.get("/")
+    def home(who: Viewer = Depends(viewer)):
+        target = "/calls/today" if who.user.role is Role.OPERATOR else "/search"
+        return RedirectResponse(target, status_code=303)
+
+    return router
+
+
+async def _attempt(request: Request, ctx: ConsoleContext, username: str, password: str, target):
+    def check() -> str | int:
+        # argon2 takes tens of milliseconds: off the event loop.
+        with ctx.sessions.begin() as session:
+            try:
+                _, token = log_in(
+                    session,
+                    username,
+                    password,
+                    ip=client_ip(request),
+                    policy=ctx.throttle,
+                    lifetime=_lifetime(ctx),
+                    now=ctx.clock(),
+                )
+            except LoginThrottled as exc:
+                return max(1, int(exc.retry_after.total_seconds() // 60) + 1)
+            except LoginFailed:
+                return ""
+            return token
+
+    outcome = await run_in_threadpool(check)
+    if isinstance(outcome, int):
+        message = f"登录失败次数过多，请 {outcome} 分钟后再试"
+        return _login_error(request, ctx, message, 429, username, target)
+    if not outcome:
+        return _login_error(request, ctx, "用户名或密码错误", 401, username, target)
+    response = RedirectResponse(target, status_code=303)
+    _cookie(response, ctx, SESSION_COOKIE, outcome)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+def _lifetime(ctx: ConsoleContext) -> dt.timedelta:
+    return dt.timedelta(hours=ctx.settings.console_session_hours)
+
+
+def _login_error(request, ctx: ConsoleContext, message: str, status: int, username: str, target):
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=status,
+        error=message,
+        username=username,
+        login_csrf=token,
+        next=target,
+    )
+    _cookie(response, ctx, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response

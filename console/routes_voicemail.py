@@ -1,0 +1,75 @@
+"""The voicemail inbox: new first, callback deadline in working days, handling."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from console.audit import record
+from console.voicemail_inbox import InvalidHandling, handle, inbox, voicemail_in_scope
+from console.web import ConsoleContext, Viewer, context, db, field, form_with_csrf, render, viewer
+
+
+def routes() -> APIRouter:
+    router = APIRouter()
+
+    def page(request, who, session, ctx, errors=(), status=200, values=None):
+        rows = inbox(
+            session,
+            who.user,
+            ctx.config.current.calendar,
+            ctx.settings.console_callback_working_days,
+            ctx.clock(),
+        )
+        return render(
+            request,
+            "voicemails.html",
+            who,
+            session,
+            status_code=status,
+            rows=rows,
+            errors=list(errors),
+            values=values or {},
+            days=ctx.settings.console_callback_working_days,
+        )
+
+    @router.get("/voicemails")
+    def voicemails(
+        request: Request,
+        who: Viewer = Depends(viewer),
+        session: Session = Depends(db),
+        ctx: ConsoleContext = Depends(context),
+    ):
+        return page(request, who, session, ctx)
+
+    @router.post("/voicemails/{voicemail_id}/handle")
+    def handle_voicemail(
+        request: Request,
+        voicemail_id: str,
+        form: dict = Depends(form_with_csrf),
+        who: Viewer = Depends(viewer),
+        session: Session = Depends(db),
+        ctx: ConsoleContext = Depends(context),
+    ):
+        vm = voicemail_in_scope(session, who.user, voicemail_id)
+        called_back = field(form, "called_back") == "1"
+        note = field(form, "note")
+        try:
+            handle(session, vm, who.user, called_back=called_back, note=note, now=ctx.clock())
+        except InvalidHandling as exc:
+            values = {str(vm.uuid): {"note": note, "called_back": called_back}}
+            return page(request, who, session, ctx, [str(exc)], 400, values)
+        record(
+            session,
+            who.requester,
+            "voicemail_handled",
+            "voicemail",
+            str(vm.uuid),
+            call_id=vm.call_id,
+            centre_id=vm.call.centre_id,
+            detail={"called_back": called_back},
+        )
+        return RedirectResponse("/voicemails", status_code=303)
+
+    return router

@@ -1,0 +1,90 @@
+"""The centre's voicemail inbox: new messages first, callback deadlines, handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.model import CalendarOverrides
+from console.scope import NotInScope, centre_condition, may_see
+from console.workdays import callback_due, is_overdue
+from models.base import utc_now
+from models.calls import Call
+from models.repository import mark_voicemail_handled
+from models.users import User
+from models.voicemail import Voicemail, VoicemailStatus
+
+NOTE_LENGTH = 2000
+
+
+class InvalidHandling(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    voicemail: Voicemail
+    due: dt.date
+    overdue: bool
+
+
+def inbox(
+    session: Session, user: User, calendar: CalendarOverrides, days: int, now: dt.datetime
+) -> list[InboxRow]:
+    query = (
+        select(Voicemail)
+        .join(Call, Call.id == Voicemail.call_id)
+        .where(centre_condition(user, Call.centre_id))
+        .order_by(Voicemail.created_at.desc(), Voicemail.id.desc())
+    )
+    rows = [
+        InboxRow(
+            vm,
+            callback_due(calendar, vm.created_at, days),
+            is_overdue(calendar, vm.created_at, vm.called_back_at is not None, days, now),
+        )
+        for vm in session.scalars(query)
+    ]
+    # New first; among them the overdue ones on top; each group newest first.
+    return sorted(rows, key=lambda r: (r.voicemail.status != VoicemailStatus.NEW, not r.overdue))
+
+
+def voicemail_in_scope(session: Session, user: User, voicemail_id: str) -> Voicemail:
+    try:
+        key = uuid.UUID(voicemail_id)
+    except (ValueError, AttributeError):
+        raise NotInScope(voicemail_id) from None
+    vm = session.scalars(select(Voicemail).where(Voicemail.uuid == key)).one_or_none()
+    if vm is None or not may_see(user, vm.call.centre_id):
+        raise NotInScope(voicemail_id)
+    return vm
+
+
+def handle(
+    session: Session,
+    vm: Voicemail,
+    user: User,
+    *,
+    called_back: bool,
+    note: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Mark the message handled; `called_back` also records the callback time."""
+    note = note.strip()
+    if len(note) > NOTE_LENGTH:
+        raise InvalidHandling(f"备注不能超过 {NOTE_LENGTH} 字")
+    if not note:
+        raise InvalidHandling("请填写处理备注（如回电结果）")
+    now = now or utc_now()
+    mark_voicemail_handled(
+        session,
+        vm.id,
+        handled_by=user.username,
+        at=now,
+        called_back_at=now if called_back else vm.called_back_at,
+        note=note,
+    )

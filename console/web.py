@@ -1,0 +1,148 @@
+"""What every console route shares: the app context, the signed-in viewer, the request's
+database session, CSRF checking and page rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.holder import ConfigHolder
+from config.settings import Settings
+from console import labels
+from console.audit import Requester
+from console.auth import ThrottlePolicy, csrf_matches, session_for
+from console.calls import pending_count
+from models.users import ConsoleSession, Role, User
+from routing.local_time import CHINA_TZ
+
+SESSION_COOKIE = "h12330_session"
+LOGIN_CSRF_COOKIE = "h12330_login_csrf"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class ConsoleContext:
+    settings: Settings
+    config: ConfigHolder
+    sessions: sessionmaker[Session]
+    templates: Jinja2Templates
+    clock: Callable[[], dt.datetime]
+
+    @property
+    def throttle(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            self.settings.console_login_max_failures,
+            dt.timedelta(minutes=self.settings.console_login_window_minutes),
+        )
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser is sent to the login page."""
+
+
+class CsrfRefused(Exception):
+    """A form came without the token of the session that rendered it."""
+
+
+def context(request: Request) -> ConsoleContext:
+    return request.app.state.console
+
+
+def db(ctx: ConsoleContext = Depends(context)) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back if it
+    raises (a refused form or a 404 writes nothing)."""
+    with ctx.sessions.begin() as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User
+    login: ConsoleSession
+    requester: Requester
+
+    @property
+    def csrf(self) -> str:
+        return self.login.csrf_token
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def viewer(
+    request: Request, session: Session = Depends(db), ctx: ConsoleContext = Depends(context)
+) -> Viewer:
+    login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
+    if login is None:
+        raise LoginRequired
+    requester = Requester(login.user, client_ip(request), request.headers.get("user-agent", ""))
+    return Viewer(login.user, login, requester)
+
+
+async def form_with_csrf(request: Request) -> dict[str, Any]:
+    """The posted form, once its CSRF token matched the session's (else CsrfRefused)."""
+    form = await request.form()
+    ctx: ConsoleContext = request.app.state.console
+    with ctx.sessions() as session:
+        login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
+        expected = login.csrf_token if login else None
+    given = form.get("csrf_token")
+    if expected is None:
+        raise LoginRequired
+    if not isinstance(given, str) or not csrf_matches(expected, given):
+        raise CsrfRefused
+    return {key: form.getlist(key) for key in form}
+
+
+def field(form: dict[str, Any], name: str) -> str:
+    values = form.get(name) or [""]
+    value = values[0]
+    return value if isinstance(value, str) else ""
+
+
+def render(
+    request: Request,
+    template: str,
+    who: Viewer | None,
+    session: Session | None = None,
+    status_code: int = 200,
+    **values: Any,
+):
+    ctx = context(request)
+    pending = None
+    if who is not None and session is not None and who.user.role is Role.OPERATOR:
+        pending = pending_count(session, who.user)
+    return ctx.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "viewer": who,
+            "user": who.user if who else None,
+            "csrf": who.csrf if who else "",
+            "pending": pending,
+            "labels": labels,
+            "Role": Role,
+            "centre_names": {c.id: c.name for c in ctx.config.current.directory.centres},
+            **values,
+        },
+        status_code=status_code,
+    )
+
+
+def local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return value.astimezone(CHINA_TZ).strftime(fmt) if value else "—"
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.filters["local"] = local
+    templates.env.filters["seconds"] = lambda s: "—" if s is None else f"{s:.0f} 秒"
+    return templates
