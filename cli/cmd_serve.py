@@ -1,4 +1,5 @@
-"""`hotline12330 serve`: the FastAGI server, health route and AMI watch, until SIGTERM.
+"""`hotline12330 serve`: the FastAGI server, health route and AMI watch, until SIGTERM;
+with --console, the web console beside them in the same event loop.
 
 SIGHUP reloads the config (a bad file keeps the last good one). SIGTERM/SIGINT stop
 accepting and let in-flight calls finish up to --drain seconds.
@@ -31,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="honour HOTLINE_TEST_AT on test calls (test and demo stacks only)",
     )
     parser.add_argument(
+        "--console",
+        action="store_true",
+        help="also serve the web console (console_host:console_port)",
+    )
+    parser.add_argument(
         "--wait-healthy", type=float, metavar="SECONDS", help="wait for a running server"
     )
     parser.set_defaults(func=run)
@@ -46,17 +52,35 @@ def run(args: argparse.Namespace) -> int:
         return wait_healthy(settings.health_host, settings.health_port, args.wait_healthy)
     configure_logging(settings.log_level)
     try:
-        return asyncio.run(_serve(settings, args.drain, args.allow_test_clock))
+        return asyncio.run(_serve(settings, args.drain, args.allow_test_clock, args.console))
     except ConfigInvalid as exc:
         print(f"configuration invalid:\n{exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"error: cannot listen: {exc}", file=sys.stderr)
+        return 1
 
 
-async def _serve(settings, drain: float, allow_test_clock: bool) -> int:
+async def _serve(settings, drain: float, allow_test_clock: bool, with_console: bool) -> int:
     from agi.app import Service
+    from console.app import create_app
+    from console.server import ConsoleServer
+    from models.db import session_factory
 
     service = Service(settings, allow_test_clock=allow_test_clock)
     await service.start()
+    console = None
+    if with_console:
+        # Same engine (one pool) and same config holder: a SIGHUP reload reaches both.
+        app = create_app(
+            settings, config=service.services.config, sessions=session_factory(service.engine)
+        )
+        console = ConsoleServer(app, settings.console_host, settings.console_port)
+        try:
+            await console.start()
+        except OSError:
+            await service.stop(drain)
+            raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -70,6 +94,8 @@ async def _serve(settings, drain: float, allow_test_clock: bool) -> int:
 
     loop.add_signal_handler(signal.SIGHUP, reload)
     await stop.wait()
+    if console is not None:
+        await console.stop()
     await service.stop(drain)
     return 0
 

@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "reconcile",
     "prompt",
     "postgres",
+    "user",
+    "console",
 )
 
 
