@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's own entry point on a fresh Debian machine (run as root).
-#   ./dev.sh demo   install everything, provision Asterisk 22, migrate, start the service,
-#                   place a demo call and print where its recording and call row are
+#   ./dev.sh demo   install everything, provision Asterisk 22, migrate, start the service
+#                   and its web console, place a demo call and print where its recording
+#                   and call row are, and how to log in to the console
 #   ./dev.sh test   install everything and run every test (SQLite and PostgreSQL, real Asterisk)
 #   ./dev.sh stop   stop the service, Asterisk and the dev PostgreSQL
 #   ./dev.sh setup  only install (idempotent; what demo and test run first)
@@ -10,8 +11,11 @@ cd "$(dirname "$0")"
 ROOT=$(pwd)
 VENV="$ROOT/.venv"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/hotline12330"
+# chromium: the console's browser tests (Playwright drives /usr/bin/chromium);
+# fonts-noto-cjk: Chinese text in its screenshots.
 APT_PACKAGES=(python3 python3-venv python3-dev gcc debootstrap espeak-ng sox ffmpeg
-              postgresql sip-tester ca-certificates procps util-linux)
+              postgresql sip-tester ca-certificates procps util-linux chromium fonts-noto-cjk)
+DEMO_PASSWORD="demo-12330-console"  # the demo accounts' password (dev stack only)
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -60,6 +64,11 @@ demo() {
     log "migrating the database"
     hl db upgrade
     hl db seed-categories
+    log "console accounts: demo-operator (Beijing centre), demo-supervisor (all centres)"
+    echo "$DEMO_PASSWORD" | hl user add demo-operator --role operator --centre bj \
+        --display-name 演示接线员 --password-stdin --update
+    echo "$DEMO_PASSWORD" | hl user add demo-supervisor --role supervisor --all-centres \
+        --display-name 演示督导 --password-stdin --update
     log "starting Asterisk 22 (Debian sid chroot, cached in $CACHE)"
     hl asterisk up
     log "starting the FastAGI server"
@@ -68,13 +77,17 @@ demo() {
     else
         # --allow-test-clock lets the demo call pick its own instant (a working Wednesday),
         # so the demo reaches an operator whatever day it is run; real calls ignore it.
-        nohup "$VENV/bin/hotline12330" serve --allow-test-clock >"$CACHE/serve.log" 2>&1 </dev/null &
+        nohup "$VENV/bin/hotline12330" serve --console --allow-test-clock \
+            >"$CACHE/serve.log" 2>&1 </dev/null &
         echo $! >"$CACHE/serve.pid"
     fi
     hl serve --wait-healthy 30
-    log "placing a demo call: 02112330 from 13800138000, menu digit 1, operator answers"
-    hl call --dialed 02112330 --caller 13800138000 --digits 1 --operator answer --say 3 \
+    log "placing a demo call: 01012330 from 13800138000, the Beijing operator answers"
+    hl call --dialed 01012330 --caller 13800138000 --operator answer --say 3 \
         --at 2026-11-25T10:00
+    log "the console: http://127.0.0.1:8330/ (Chromium, or any browser on this machine)"
+    echo "  operator:   demo-operator / $DEMO_PASSWORD   (today's calls -> the demo call -> 保存记录)"
+    echo "  supervisor: demo-supervisor / $DEMO_PASSWORD (抽查: tick 包括测试呼叫 -> play, score)"
     log "the service keeps running: logs in $CACHE/serve.log; './dev.sh stop' stops everything"
 }
 

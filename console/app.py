@@ -24,8 +24,19 @@ from console import (
     routes_quality,
     routes_voicemail,
 )
+from console.audit import Requester
+from console.auth import session_for
 from console.scope import NotInScope
-from console.web import ConsoleContext, CsrfRefused, LoginRequired, make_templates, render
+from console.web import (
+    SESSION_COOKIE,
+    ConsoleContext,
+    CsrfRefused,
+    LoginRequired,
+    Viewer,
+    client_ip,
+    make_templates,
+    render,
+)
 from models.base import utc_now
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -115,6 +126,21 @@ def _not_found(request: Request):
 
 
 def _page(request: Request, status: int, title: str, message: str, back: str = "/"):
-    return render(
-        request, "message.html", None, status_code=status, title=title, message=message, back=back
-    )
+    ctx = request.app.state.console
+    with ctx.sessions() as session:
+        # Signed in, the page keeps its menu (and the same page for every 404 alike).
+        login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
+        who = None
+        if login is not None:
+            requester = Requester(login.user, client_ip(request), "")
+            who = Viewer(login.user, login, requester)
+        return render(
+            request,
+            "message.html",
+            who,
+            session if who else None,
+            status_code=status,
+            title=title,
+            message=message,
+            back=back,
+        )

@@ -104,7 +104,8 @@ def routes() -> APIRouter:
 
     def serve_voicemail(request, voicemail_id, who, session, ctx, download: bool):
         vm = voicemail_in_scope(session, who.user, voicemail_id)
-        path = file_under(ctx.settings.voicemail_spool, vm.file)
+        # The call flow archives each message beside the recordings (archive.py).
+        path = file_under(ctx.settings.recordings_root, vm.file)
         if path is None:
             raise NotInScope(voicemail_id)
         if download or _starts_playback(request):

@@ -170,6 +170,7 @@ def routes() -> APIRouter:
                     stratum=SampleStratum(stratum_raw),
                     per_group=int(per_group_raw),
                     seed=seed,
+                    include_test_calls=field(form, "include_test_calls") == "1",
                     now=ctx.clock(),
                 )
             except InvalidSample as exc:
@@ -184,7 +185,8 @@ def routes() -> APIRouter:
                     detail={"seed": sample.seed, "calls": [i.call_id for i in sample.items]},
                 )
                 return RedirectResponse(f"/spot-checks/{sample.uuid}", status_code=303)
-        values = {k: field(form, k) for k in ("from", "to", "stratum", "per_group", "seed")}
+        keys = ("from", "to", "stratum", "per_group", "seed", "include_test_calls")
+        values = {k: field(form, k) for k in keys}
         values["centres"] = chosen
         return _spot_check_list(request, who, session, ctx, centres, errors, values, 400)
 

@@ -32,9 +32,10 @@ def candidates(
     period_to: dt.date,
     centre_ids: list[str],
     stratum: SampleStratum,
+    include_test_calls: bool = False,
 ) -> dict[str, list[int]]:
-    """Answered, recorded calls in the period and scope; never test or undercover calls,
-    never calls sampled before."""
+    """Answered, recorded calls in the period and scope; never undercover calls, never
+    calls sampled before, and test calls only when asked for."""
     query = (
         select(Call.id, Call.centre_id, CallLogEntry.operator_name, Call.answered_line)
         .outerjoin(CallLogEntry, CallLogEntry.call_id == Call.id)
@@ -42,10 +43,12 @@ def candidates(
         .where(Call.started_at >= local_day_bounds(period_from)[0])
         .where(Call.started_at < local_day_bounds(period_to)[1])
         .where(Call.outcome == CallOutcome.ANSWERED)
-        .where(Call.is_test.is_(False), Call.is_undercover.is_(False))
+        .where(Call.is_undercover.is_(False))
         .where(exists().where(Recording.call_id == Call.id, Recording.status == RecordingStatus.OK))
         .where(~exists().where(SpotCheckItem.call_id == Call.id))
     )
+    if not include_test_calls:
+        query = query.where(Call.is_test.is_(False))
     if centre_ids:
         query = query.where(Call.centre_id.in_(centre_ids))
     groups: dict[str, list[int]] = defaultdict(list)
@@ -68,16 +71,19 @@ def create_sample(
     stratum: SampleStratum,
     per_group: int,
     seed: str | None = None,
+    include_test_calls: bool = False,
     now: dt.datetime | None = None,
 ) -> SpotCheck:
     if period_to < period_from:
         raise InvalidSample("结束日期早于开始日期")
     if not 1 <= per_group <= MAX_PER_GROUP:
         raise InvalidSample(f"每组抽取数须在 1 到 {MAX_PER_GROUP} 之间")
-    pool = candidates(session, user, period_from, period_to, centre_ids, stratum)
+    pool = candidates(
+        session, user, period_from, period_to, centre_ids, stratum, include_test_calls
+    )
     if not pool:
         raise InvalidSample(
-            "该期间和范围内没有可抽查的通话（已接听、有录音、非测试/暗访、未被抽过）"
+            "该期间和范围内没有可抽查的通话（已接听、有录音、非暗访、未被抽过；默认不含测试呼叫）"
         )
     seed = seed or new_seed()
     chosen = draw(pool, per_group, seed)
@@ -89,6 +95,7 @@ def create_sample(
         per_group=per_group,
         seed=seed,
         centre_ids=sorted(centre_ids),
+        include_test_calls=include_test_calls,
         candidates=pool,
     )
     if now is not None:

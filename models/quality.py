@@ -7,7 +7,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JsonDocument, str_enum, utc_now
@@ -35,6 +35,8 @@ class SpotCheck(Base):
     per_group: Mapped[int]
     seed: Mapped[str] = mapped_column(String(64))
     centre_ids: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    # Test calls are left out unless the supervisor asked for them (demos, training).
+    include_test_calls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # {group: [call ids]} as drawn from, sorted: the input of the reproducible draw.
     candidates: Mapped[dict[str, Any]]
 

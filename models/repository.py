@@ -224,7 +224,8 @@ def add_voicemail(
     file: str,
     duration_seconds: float | None = None,
 ) -> Voicemail:
-    """Record a message left by the caller; `file` is relative to the voicemail spool."""
+    """Record a message left by the caller; `file` is its archived copy, relative to the
+    recordings root (the spool copy may be renumbered or deleted by Asterisk)."""
     _check_text("mailbox", mailbox, 64, required=True)
     check_relative_path("file", file)
     if duration_seconds is not None and duration_seconds < 0:

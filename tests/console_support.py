@@ -18,7 +18,6 @@ from config.settings import Settings, load_settings
 from console.app import create_app
 from console.users import save_user
 from models.calls import CallOutcome
-from models.db import session_factory
 from models.recordings import RecordingStatus
 from models.repository import (
     add_recording,
@@ -38,12 +37,10 @@ def console_settings(tmp: Path, database_url: str, **extra: str) -> Settings:
     environ = {
         "HOTLINE12330_DATA_DIR": str(tmp / "data"),
         "HOTLINE12330_DATABASE_URL": database_url,
-        "HOTLINE12330_VOICEMAIL_SPOOL": str(tmp / "voicemail"),
         **{f"HOTLINE12330_{k.upper()}": v for k, v in extra.items()},
     }
     settings = load_settings(None, environ)
     settings.recordings_root.mkdir(parents=True, exist_ok=True)
-    settings.voicemail_spool.mkdir(parents=True, exist_ok=True)
     return settings
 
 
@@ -122,8 +119,8 @@ def make_call(
         )
         message = None
         if voicemail:
-            vm_relative = f"default/{centre}/INBOX/msg{call.id:04d}.wav"
-            vm_path = settings.voicemail_spool / vm_relative
+            vm_relative = f"voicemail/{at:%Y/%m/%d}/{centre}-{call.id}.wav"
+            vm_path = settings.recordings_root / vm_relative
             vm_path.parent.mkdir(parents=True, exist_ok=True)
             vm_path.write_bytes(audio)
             message = add_voicemail(session, call.id, mailbox=centre, file=vm_relative)

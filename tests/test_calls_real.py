@@ -16,6 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from call_support import (
+    AFTER_GREETING,
+    AFTER_PROMPT,
+    AFTER_RINGING,
+    SUNDAY,
+    WORKDAY_10AM,
+    call_variables,
+    leaves_message,
+    prepare_short_prompts,
+    talk,
+)
 
 from agi import channel_vars as cv
 from agi.app import Service
@@ -23,25 +34,9 @@ from cli.call_report import wait_for_call_report
 from cli.devstack_ami import SimulatedCaller
 from cli.devstack_config import load_directory
 from recordings.layout import resolve_under_root
-from recordings.prompt_texts import MenuTemplate, PromptTexts, load_prompt_texts
-from recordings.prompts import generate_default_prompts
 from recordings.verify import is_silent, verify_recording
 
 pytestmark = pytest.mark.asterisk
-
-# Short prompts keep each call to seconds; the default texts are generated elsewhere.
-SHORT_TEXTS = {
-    "greeting": "欢迎，通话录音",
-    "voicemail": "请留言",
-    "fallback-greeting": "暂无坐席，请留言",
-    "invalid": "错误",
-    "timeout": "超时",
-    "goodbye": "再见",
-}
-WORKDAY_10AM = "2026-11-25T10:00"  # a Wednesday
-# The greeting (with its recording notice) cannot be skipped: menu digits come after it.
-AFTER_GREETING = 3.5
-SUNDAY = "2026-11-29T10:00"
 
 
 @dataclass(frozen=True)
@@ -59,20 +54,6 @@ class Row:
     voicemail: bool = False
     answered: bool = False
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def talk(**kw) -> SimulatedCaller:
-    return SimulatedCaller(**{"say_seconds": 2, "hold_seconds": 2, **kw})
-
-
-def leaves_message(after: float, **kw) -> SimulatedCaller:
-    """A caller who stays silent `after` seconds (past the beep), then speaks."""
-    return talk(speak_after=after, say_seconds=3, **kw)
-
-
-# Seconds to the voicemail beep: greeting (short test prompt) + ring timeout + prompt.
-AFTER_RINGING = 11
-AFTER_PROMPT = 4
 
 
 SCENARIOS = [
@@ -194,18 +175,9 @@ SCENARIOS = [
 ]
 
 
-def short_texts() -> PromptTexts:
-    base = load_prompt_texts()
-    menu = MenuTemplate(intro="", option="{digit}", separator=" ", ending="")
-    return dataclasses.replace(base, texts=SHORT_TEXTS, menu=menu)
-
-
 @pytest.fixture(scope="module")
 def stack(asterisk_stack):
-    settings = asterisk_stack.settings
-    generate_default_prompts(
-        settings.prompts_dir, load_directory(settings).menus, overwrite=True, texts=short_texts()
-    )
+    prepare_short_prompts(asterisk_stack.settings)
     return asterisk_stack
 
 
@@ -223,10 +195,6 @@ async def service(live_settings):
     await running.start(watch_ami=False, reconcile_on_start=False)
     yield running
     await running.stop(5)
-
-
-def call_variables(at: str) -> dict[str, str]:
-    return {"HOTLINE_TEST_CALL": "1", "HOTLINE_TEST_AT": at}
 
 
 @pytest.mark.parametrize("row", SCENARIOS, ids=lambda r: r.name)

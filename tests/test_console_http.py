@@ -8,9 +8,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from sqlalchemy import func, select, text
-
-from console.spot_checks import redraw
 from console_support import (
     PASSWORD,
     add_user,
@@ -21,6 +18,9 @@ from console_support import (
     make_call,
     seed,
 )
+from sqlalchemy import func, select, text
+
+from console.spot_checks import redraw
 from models import (
     AuditEntry,
     Call,
@@ -116,7 +116,7 @@ def test_login_form_without_its_token_is_refused(env):
 
 
 def test_repeated_wrong_passwords_are_throttled_even_for_the_right_one(env):
-    settings, sessions, client, _, _ = env
+    settings, _sessions, client, _, _ = env
     limit = settings.console_login_max_failures
     for _ in range(limit):
         assert login(client, "op-sh", "wrong password!").status_code == 401
@@ -353,7 +353,7 @@ def test_unknown_category_code_is_refused_with_the_form_kept(env):
 
 
 def test_recording_supports_range_and_audits_plays_not_seeks(env):
-    settings, sessions, _, sh, _ = env
+    _settings, sessions, _, sh, _ = env
     client = signed_in(env, "op-sh")
     url = f"/recordings/{sh.recording}/audio"
     whole = client.get(url)
@@ -436,7 +436,7 @@ def test_overdue_voicemail_counts_statutory_working_days(env, left, now, overdue
 
 
 def test_search_filters_and_statistics_leave_out_test_and_undercover_calls(env):
-    settings, sessions, _, sh, bj = env
+    settings, sessions, _, _sh, bj = env
     make_call(sessions, settings, "sh", at=TODAY, caller="13912345678", is_test=True)
     client = signed_in(env, "sup-sh")
     page = client.get("/search?number=1234567").text
@@ -515,7 +515,7 @@ def test_evaluation_scores_pass_and_auto_fail(env):
 
 
 def test_undercover_calls_are_listed_apart_and_left_out_of_statistics(env):
-    settings, sessions, _, sh, _ = env
+    _settings, sessions, _, sh, _ = env
     client = signed_in(env, "sup-sh")
     csrf = csrf_of(client.get(f"/calls/{sh.id}").text)
     before = client.get("/search").text
@@ -539,7 +539,7 @@ def test_undercover_calls_are_listed_apart_and_left_out_of_statistics(env):
 
 
 def test_audit_view_filters_and_stays_in_scope(env):
-    _, sessions, _, sh, bj = env
+    _, _sessions, _, sh, bj = env
     signed_in(env, "op-sh").get(f"/recordings/{sh.recording}/audio")
     signed_in(env, "op-bj").get(f"/recordings/{bj.recording}/audio")
     supervisor = signed_in(env, "sup-sh")
@@ -570,7 +570,28 @@ def test_pages_carry_security_headers(env):
 
 
 def test_outcome_of_a_call_is_shown_in_chinese(env):
-    _, sessions, _, sh, _ = env
+    _, _sessions, _, sh, _ = env
     page = signed_in(env, "op-sh").get(f"/calls/{sh.id}").text
     assert "已接听" in page
     assert CallOutcome.ANSWERED.value not in page.split('data-testid="outcome"')[1][:40]
+
+
+def test_spot_check_takes_test_calls_only_when_asked(env):
+    settings, sessions, _, _, _ = env
+    test_call = make_call(sessions, settings, "sh-pd", at=TODAY, is_test=True)
+    client = signed_in(env, "sup-sh")
+    form = {
+        "csrf_token": csrf_of(client.get("/spot-checks").text),
+        "from": "2026-11-25",
+        "to": "2026-11-25",
+        "centres": ["sh-pd"],
+        "per_group": "3",
+    }
+    refused = client.post("/spot-checks", data=form)
+    assert refused.status_code == 400 and "没有可抽查的通话" in refused.text
+    drawn = client.post("/spot-checks", data={**form, "include_test_calls": "1"})
+    assert drawn.status_code == 303, drawn.text
+    with sessions() as session:
+        sample = session.scalars(select(SpotCheck)).one()
+        assert sample.include_test_calls
+        assert [item.call_id for item in sample.items] == [test_call.id]

@@ -87,6 +87,7 @@ def upgrade() -> None:
         ),
         sa.Column("per_group", sa.Integer(), nullable=False),
         sa.Column("seed", sa.String(length=64), nullable=False),
+        sa.Column("include_test_calls", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column(
             "centre_ids", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
         ),
