@@ -84,25 +84,26 @@ def create_app(
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    # Sync handlers: Starlette runs them in its thread pool, and _page reads the session.
     @app.exception_handler(LoginRequired)
-    async def to_login(request: Request, _exc: LoginRequired):
+    def to_login(request: Request, _exc: LoginRequired):
         if request.method != "GET":
             return _page(request, 401, "请先登录", "会话已过期或未登录，请重新登录。", "/login")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
 
     @app.exception_handler(CsrfRefused)
-    async def csrf_refused(request: Request, _exc: CsrfRefused):
+    def csrf_refused(request: Request, _exc: CsrfRefused):
         return _page(
             request, 403, "请求被拒绝", "表单已失效（缺少安全令牌），请返回页面刷新后重试。"
         )
 
     @app.exception_handler(NotInScope)
-    async def not_found(request: Request, _exc: NotInScope):
+    def not_found(request: Request, _exc: NotInScope):
         return _not_found(request)
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
+    def http_error(request: Request, exc: HTTPException):
         if exc.status_code == 404:
             return _not_found(request)
         if exc.status_code == 405:
@@ -110,7 +111,7 @@ def create_app(
         return _page(request, exc.status_code, "请求无效", str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, _exc: RequestValidationError):
+    def invalid_request(request: Request, _exc: RequestValidationError):
         return _page(request, 400, "请求无效", "请求的参数不正确。")
 
     return app

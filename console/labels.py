@@ -32,7 +32,13 @@ AUDIT_ACTIONS = {
     "login": "登录",
 }
 
-OBJECT_TYPES = {"recording": "录音", "voicemail": "留言", "call": "通话", "spot_check": "抽查"}
+OBJECT_TYPES = {
+    "recording": "录音",
+    "voicemail": "留言",
+    "call": "通话",
+    "spot_check": "抽查",
+    "user": "用户",
+}
 
 FLAGS = {"normal": "正常来电", "test": "测试呼叫", "undercover": "暗访"}
 

@@ -6,11 +6,13 @@ import datetime as dt
 import secrets
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from console.audit import Requester, record
 from console.auth import LoginFailed, LoginThrottled, csrf_matches, log_in, log_out
 from console.web import (
     LOGIN_CSRF_COOKIE,
@@ -25,6 +27,8 @@ from console.web import (
     viewer,
 )
 from models.users import Role
+
+log = structlog.get_logger("console")
 
 
 def _safe_next(target: str | None) -> str:
@@ -90,20 +94,26 @@ async def _attempt(request: Request, ctx: ConsoleContext, username: str, passwor
     def check() -> str | int:
         # argon2 takes tens of milliseconds: off the event loop.
         with ctx.sessions.begin() as session:
+            ip = client_ip(request)
             try:
-                _, token = log_in(
+                user, token = log_in(
                     session,
                     username,
                     password,
-                    ip=client_ip(request),
+                    ip=ip,
                     policy=ctx.throttle,
                     lifetime=_lifetime(ctx),
                     now=ctx.clock(),
                 )
             except LoginThrottled as exc:
+                log.warning("console.login_throttled", user=username[:64], ip=ip)
                 return max(1, int(exc.retry_after.total_seconds() // 60) + 1)
             except LoginFailed:
+                log.warning("console.login_failed", user=username[:64], ip=ip)
                 return ""
+            agent = request.headers.get("user-agent", "")
+            record(session, Requester(user, ip, agent), "login", "user", user.username)
+            log.info("console.login", user=user.username, role=user.role.value, ip=ip)
             return token
 
     outcome = await run_in_threadpool(check)

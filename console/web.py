@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from config.holder import ConfigHolder
 from config.settings import Settings
@@ -91,9 +92,13 @@ async def form_with_csrf(request: Request) -> dict[str, Any]:
     """The posted form, once its CSRF token matched the session's (else CsrfRefused)."""
     form = await request.form()
     ctx: ConsoleContext = request.app.state.console
-    with ctx.sessions() as session:
-        login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
-        expected = login.csrf_token if login else None
+
+    def expected_token() -> str | None:
+        with ctx.sessions() as session:
+            login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
+            return login.csrf_token if login else None
+
+    expected = await run_in_threadpool(expected_token)  # the event loop never waits on SQL
     given = form.get("csrf_token")
     if expected is None:
         raise LoginRequired

@@ -80,6 +80,8 @@ def test_login_sets_a_hardened_session_cookie_and_lands_by_role(env):
     for flag in ("httponly", "secure", "samesite=strict"):
         assert flag in cookie
     assert client.get("/").headers["location"] == "/calls/today"
+    [entry] = audit_rows(env[1], "login")
+    assert (entry.username, entry.object_type, entry.ip) == ("op-sh", "user", "testclient")
     supervisor = signed_in(env, "sup-sh")
     assert supervisor.get("/").headers["location"] == "/search"
 
