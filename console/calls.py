@@ -84,16 +84,25 @@ def today_calls(session: Session, user: User, now: dt.datetime) -> list[CallRow]
     return sorted(rows, key=lambda row: not row.pending)  # stable: keeps newest first
 
 
-def pending_count(session: Session, user: User) -> int:
+def _pending(user: User, *columns) -> Select:
     """Answered or voicemail calls (not test calls) whose log is missing or incomplete."""
-    query = (
-        select(func.count(Call.id))
+    return (
+        select(*columns)
         .outerjoin(CallLogEntry, CallLogEntry.call_id == Call.id)
         .where(Call.outcome.in_(OUTCOMES_NEEDING_LOG), Call.is_test.is_(False))
         .where(or_(CallLogEntry.id.is_(None), not_(log_complete())))
         .where(centre_condition(user, Call.centre_id))
     )
-    return session.scalar(query) or 0
+
+
+def pending_count(session: Session, user: User) -> int:
+    return session.scalar(_pending(user, func.count(Call.id))) or 0
+
+
+def pending_calls(session: Session, user: User, limit: int = SEARCH_LIMIT) -> list[CallRow]:
+    """Every call still waiting for its log, whatever the day, oldest first."""
+    query = _pending(user, Call).order_by(Call.started_at, Call.id).limit(limit)
+    return _rows(session, query)
 
 
 def call_in_scope(session: Session, user: User, call_id: int) -> Call:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.audit import record
-from console.calls import call_in_scope, recordings_of, today_calls
+from console.calls import call_in_scope, pending_calls, recordings_of, today_calls
 from console.scope import NotInScope
 from console.web import ConsoleContext, Viewer, context, db, field, form_with_csrf, render, viewer
 from models.call_log import CallLogEntry
@@ -81,6 +81,11 @@ def routes() -> APIRouter:
     ):
         rows = today_calls(session, who.user, ctx.clock())
         return render(request, "today.html", who, session, rows=rows, now=ctx.clock())
+
+    @router.get("/calls/pending")
+    def pending(request: Request, who: Viewer = Depends(viewer), session: Session = Depends(db)):
+        rows = pending_calls(session, who.user)
+        return render(request, "pending.html", who, session, rows=rows)
 
     @router.get("/calls/{call_id}")
     def detail(

@@ -597,3 +597,16 @@ def test_spot_check_takes_test_calls_only_when_asked(env):
         sample = session.scalars(select(SpotCheck)).one()
         assert sample.include_test_calls
         assert [item.call_id for item in sample.items] == [test_call.id]
+
+
+def test_pending_page_lists_unfilled_calls_of_every_day_in_scope(env):
+    settings, sessions, _, sh, bj = env
+    older = make_call(sessions, settings, "sh", at=TODAY - dt.timedelta(days=3))
+    make_call(sessions, settings, "sh", at=TODAY, is_test=True)  # test calls are not due
+    client = signed_in(env, "op-sh")
+    today = client.get("/calls/today").text
+    assert f"/calls/{older.id}" not in today and "<b>2</b>" in today
+    pending = client.get("/calls/pending").text
+    listed = [f"/calls/{c.id}" in pending for c in (older, sh, bj)]
+    assert listed == [True, True, False]
+    assert pending.index(f"/calls/{older.id}") < pending.index(f"/calls/{sh.id}")
