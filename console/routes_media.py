@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
@@ -45,102 +46,75 @@ def _recording(session: Session, who: Viewer, raw_id: str) -> Recording:
     return row
 
 
-def _send(path, media_type: str, download_name: str | None) -> FileResponse:
+@dataclass(frozen=True)
+class _Media:
+    """One playable file, as found from its database row."""
+
+    object_type: str  # "recording" or "voicemail"
+    uuid: str
+    call_id: int
+    centre_id: str | None
+    relative_path: str
+
+
+def _serve(request: Request, who: Viewer, session: Session, ctx, media: _Media, download: bool):
+    path = file_under(ctx.settings.recordings_root, media.relative_path)
+    if path is None:
+        raise NotInScope(media.uuid)
+    if download or _starts_playback(request):
+        record(
+            session,
+            who.requester,
+            "download" if download else "play",
+            media.object_type,
+            media.uuid,
+            call_id=media.call_id,
+            centre_id=media.centre_id,
+            detail={"range": request.headers.get("range")},
+            collapse_repeats=not download,
+        )
     headers = {"Cache-Control": "private, no-store"}
-    if download_name is None:
-        return FileResponse(path, media_type=media_type, headers=headers)
+    if not download:
+        return FileResponse(path, media_type="audio/wav", headers=headers)
+    name = f"12330-{media.object_type}-call{media.call_id}-{media.uuid}.wav"
     return FileResponse(
         path,
-        media_type=media_type,
+        media_type="audio/wav",
         headers=headers,
-        filename=download_name,
+        filename=name,
         content_disposition_type="attachment",
     )
+
+
+def _recording_media(session: Session, who: Viewer, raw_id: str) -> _Media:
+    row = _recording(session, who, raw_id)
+    return _Media("recording", str(row.uuid), row.call_id, row.call.centre_id, row.path)
+
+
+def _voicemail_media(session: Session, who: Viewer, raw_id: str) -> _Media:
+    # The call flow archives each message beside the recordings (agi/flow/archive.py).
+    vm = voicemail_in_scope(session, who.user, raw_id)
+    return _Media("voicemail", str(vm.uuid), vm.call_id, vm.call.centre_id, vm.file)
 
 
 def routes() -> APIRouter:
     router = APIRouter()
 
-    def serve_recording(request, recording_id, who, session, ctx, download: bool):
-        row = _recording(session, who, recording_id)
-        path = file_under(ctx.settings.recordings_root, row.path)
-        if path is None:
-            raise NotInScope(recording_id)
-        action = "download" if download else "play"
-        if download or _starts_playback(request):
-            record(
-                session,
-                who.requester,
-                action,
-                "recording",
-                str(row.uuid),
-                call_id=row.call_id,
-                centre_id=row.call.centre_id,
-                detail={"range": request.headers.get("range")},
-                collapse_repeats=not download,
-            )
-        name = f"12330-call{row.call_id}-{row.uuid}.wav" if download else None
-        return _send(path, "audio/wav", name)
+    def media_route(prefix: str, find) -> None:
+        @router.get(prefix + "/{media_id}/{what}", name=prefix.strip("/"))
+        def media(
+            request: Request,
+            media_id: str,
+            what: str,
+            who: Viewer = Depends(viewer),
+            session: Session = Depends(db),
+            ctx: ConsoleContext = Depends(context),
+        ):
+            if what not in ("audio", "download"):
+                raise NotInScope(request.url.path)
+            found = find(session, who, media_id)
+            return _serve(request, who, session, ctx, found, download=what == "download")
 
-    @router.get("/recordings/{recording_id}/audio")
-    def play_recording(
-        request: Request,
-        recording_id: str,
-        who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
-        ctx: ConsoleContext = Depends(context),
-    ):
-        return serve_recording(request, recording_id, who, session, ctx, download=False)
-
-    @router.get("/recordings/{recording_id}/download")
-    def download_recording(
-        request: Request,
-        recording_id: str,
-        who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
-        ctx: ConsoleContext = Depends(context),
-    ):
-        return serve_recording(request, recording_id, who, session, ctx, download=True)
-
-    def serve_voicemail(request, voicemail_id, who, session, ctx, download: bool):
-        vm = voicemail_in_scope(session, who.user, voicemail_id)
-        # The call flow archives each message beside the recordings (archive.py).
-        path = file_under(ctx.settings.recordings_root, vm.file)
-        if path is None:
-            raise NotInScope(voicemail_id)
-        if download or _starts_playback(request):
-            record(
-                session,
-                who.requester,
-                "download" if download else "play",
-                "voicemail",
-                str(vm.uuid),
-                call_id=vm.call_id,
-                centre_id=vm.call.centre_id,
-                detail={"range": request.headers.get("range")},
-                collapse_repeats=not download,
-            )
-        name = f"12330-voicemail{vm.call_id}-{vm.uuid}.wav" if download else None
-        return _send(path, "audio/wav", name)
-
-    @router.get("/voicemails/{voicemail_id}/audio")
-    def play_voicemail(
-        request: Request,
-        voicemail_id: str,
-        who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
-        ctx: ConsoleContext = Depends(context),
-    ):
-        return serve_voicemail(request, voicemail_id, who, session, ctx, download=False)
-
-    @router.get("/voicemails/{voicemail_id}/download")
-    def download_voicemail(
-        request: Request,
-        voicemail_id: str,
-        who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
-        ctx: ConsoleContext = Depends(context),
-    ):
-        return serve_voicemail(request, voicemail_id, who, session, ctx, download=True)
-
+    media_route("/recordings", _recording_media)
+    media_route("/voicemails", _voicemail_media)
     return router

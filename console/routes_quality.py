@@ -19,7 +19,7 @@ from console.scope import NotInScope, may_see, require_role, visible_centres
 from console.spot_checks import InvalidSample, create_sample
 from console.undercover import InvalidUndercover, mark_undercover, undercover_calls
 from console.web import ConsoleContext, Viewer, context, db, field, form_with_csrf, render, viewer
-from models.calls import CallOutcome
+from models.calls import Call, CallOutcome
 from models.categories import CategoryEntry
 from models.quality import Evaluation, SampleStratum, SpotCheck
 from models.users import Role
@@ -226,44 +226,18 @@ def routes() -> APIRouter:
         session: Session = Depends(db),
         ctx: ConsoleContext = Depends(context),
     ):
-        require_role(who.user, *SUPERVISING)
-        call = call_in_scope(session, who.user, parse_call_id(call_id))
         evaluation_form = ctx.config.current.evaluation
-        points = {item.code: field(form, f"score_{item.code}") for item in evaluation_form.items}
-        failed = [v for v in form.get("auto_fail", []) if isinstance(v, str)]
-        try:
+
+        def save(call: Call) -> dict:
+            points = {i.code: field(form, f"score_{i.code}") for i in evaluation_form.items}
+            failed = [v for v in form.get("auto_fail", []) if isinstance(v, str)]
+            comment = field(form, "comment")
             evaluation = save_evaluation(
-                session,
-                call,
-                evaluation_form,
-                who.user,
-                points,
-                failed,
-                field(form, "comment"),
-                now=ctx.clock(),
+                session, call, evaluation_form, who.user, points, failed, comment, ctx.clock()
             )
-        except InvalidEvaluation as exc:
-            return render(
-                request,
-                "message.html",
-                who,
-                session,
-                status_code=400,
-                title="评分未保存",
-                message=str(exc),
-                back=f"/calls/{call.id}",
-            )
-        record(
-            session,
-            who.requester,
-            "evaluated",
-            "call",
-            str(call.id),
-            call_id=call.id,
-            centre_id=call.centre_id,
-            detail={"total": evaluation.total, "passed": evaluation.passed},
-        )
-        return RedirectResponse(f"/calls/{call.id}#evaluation", status_code=303)
+            return {"total": evaluation.total, "passed": evaluation.passed}
+
+        return _call_action(request, who, session, call_id, "evaluated", "evaluation", save)
 
     @router.post("/calls/{call_id}/undercover")
     def undercover(
@@ -274,39 +248,12 @@ def routes() -> APIRouter:
         session: Session = Depends(db),
         ctx: ConsoleContext = Depends(context),
     ):
-        require_role(who.user, *SUPERVISING)
-        call = call_in_scope(session, who.user, parse_call_id(call_id))
-        try:
-            result = mark_undercover(
-                session,
-                call,
-                who.user,
-                field(form, "verdict"),
-                field(form, "note"),
-                now=ctx.clock(),
-            )
-        except InvalidUndercover as exc:
-            return render(
-                request,
-                "message.html",
-                who,
-                session,
-                status_code=400,
-                title="暗访结果未保存",
-                message=str(exc),
-                back=f"/calls/{call.id}",
-            )
-        record(
-            session,
-            who.requester,
-            "undercover_marked",
-            "call",
-            str(call.id),
-            call_id=call.id,
-            centre_id=call.centre_id,
-            detail={"verdict": result.verdict.value},
-        )
-        return RedirectResponse(f"/calls/{call.id}#undercover", status_code=303)
+        def save(call: Call) -> dict:
+            verdict, note = field(form, "verdict"), field(form, "note")
+            result = mark_undercover(session, call, who.user, verdict, note, now=ctx.clock())
+            return {"verdict": result.verdict.value}
+
+        return _call_action(request, who, session, call_id, "undercover_marked", "undercover", save)
 
     @router.get("/undercover")
     def undercover_list(
@@ -373,3 +320,38 @@ def _spot_check_list(request, who, session, ctx, centres, errors=(), values=None
         errors=list(errors),
         values=values or defaults,
     )
+
+
+# What a refused supervisor action says, by audit action.
+REFUSED_TITLES = {"evaluated": "评分未保存", "undercover_marked": "暗访结果未保存"}
+
+
+def _call_action(request, who: Viewer, session: Session, raw_id: str, action, anchor, save):
+    """A supervisor's change to one call in scope: saved and audited, or refused with
+    the reason (and nothing saved)."""
+    require_role(who.user, *SUPERVISING)
+    call = call_in_scope(session, who.user, parse_call_id(raw_id))
+    try:
+        detail = save(call)
+    except (InvalidEvaluation, InvalidUndercover) as exc:
+        return render(
+            request,
+            "message.html",
+            who,
+            session,
+            status_code=400,
+            title=REFUSED_TITLES[action],
+            message=str(exc),
+            back=f"/calls/{call.id}",
+        )
+    record(
+        session,
+        who.requester,
+        action,
+        "call",
+        str(call.id),
+        call_id=call.id,
+        centre_id=call.centre_id,
+        detail=detail,
+    )
+    return RedirectResponse(f"/calls/{call.id}#{anchor}", status_code=303)
