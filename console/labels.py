@@ -30,6 +30,9 @@ AUDIT_ACTIONS = {
     "evaluated": "质量评分",
     "undercover_marked": "标记暗访",
     "login": "登录",
+    "user_saved": "保存用户",
+    "user_enabled": "启用用户",
+    "user_disabled": "停用用户",
 }
 
 OBJECT_TYPES = {

@@ -6,15 +6,27 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
+from fastapi.responses import RedirectResponse
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from console.audit import audit_query
+from console.audit import audit_query, record
 from console.calls import local_day_bounds
+from console.passwords import WeakPassword
 from console.routes_quality import SUPERVISING, _date
-from console.scope import require_role, visible_centres
-from console.web import ConsoleContext, Viewer, context, db, render, viewer
-from models.users import Role, User
+from console.scope import NotInScope, require_role, visible_centres
+from console.users import InvalidUser, save_user
+from console.web import (
+    ConsoleContext,
+    Viewer,
+    context,
+    db,
+    field,
+    form_with_csrf,
+    render,
+    viewer,
+)
+from models.users import ConsoleSession, Role, User
 
 AUDIT_PAGE = 300
 
@@ -58,10 +70,76 @@ def routes() -> APIRouter:
         )
 
     @router.get("/admin/users")
-    def users(request: Request, who: Viewer = Depends(viewer), session: Session = Depends(db)):
+    def users(
+        request: Request,
+        who: Viewer = Depends(viewer),
+        session: Session = Depends(db),
+        ctx: ConsoleContext = Depends(context),
+    ):
         require_role(who.user, Role.ADMIN)
-        rows = session.scalars(select(User).order_by(User.username)).all()
-        return render(request, "users.html", who, session, rows=rows)
+        return _users_page(request, who, session, ctx)
+
+    @router.post("/admin/users")
+    def save(
+        request: Request,
+        form: dict = Depends(form_with_csrf),
+        who: Viewer = Depends(viewer),
+        session: Session = Depends(db),
+        ctx: ConsoleContext = Depends(context),
+    ):
+        require_role(who.user, Role.ADMIN)
+        known = [c.id for c in ctx.config.current.directory.centres]
+        username = field(form, "username").strip()
+        password = field(form, "password") or None
+        update = field(form, "update") == "1"
+        role_raw = field(form, "role")
+        errors: list[str] = []
+        if role_raw not in {r.value for r in Role}:
+            errors.append("请选择角色")
+        elif username == who.user.username and role_raw != Role.ADMIN.value:
+            errors.append("不能降低自己的管理员权限")
+        if not errors:
+            try:
+                user, created = save_user(
+                    session,
+                    username,
+                    role=Role(role_raw),
+                    password=password,
+                    centres=[c for c in form.get("centres", []) if isinstance(c, str) and c],
+                    known_centres=known,
+                    all_centres=field(form, "all_centres") == "1",
+                    display_name=field(form, "display_name").strip()[:64],
+                    update=update,
+                )
+            except (InvalidUser, WeakPassword) as exc:
+                errors.append(str(exc))
+        if errors:
+            kept = {k: field(form, k) for k in ("username", "display_name", "role", "update")}
+            kept["centres"] = form.get("centres", [])
+            kept["all_centres"] = field(form, "all_centres")
+            return _users_page(request, who, session, ctx, errors, kept, 400)
+        detail = {"role": user.role.value, "centres": user.centre_ids, "created": created}
+        detail["password_changed"] = password is not None
+        record(session, who.requester, "user_saved", "user", user.username, detail=detail)
+        return RedirectResponse("/admin/users", status_code=303)
+
+    @router.post("/admin/users/{username}/active")
+    def set_active(
+        username: str,
+        form: dict = Depends(form_with_csrf),
+        who: Viewer = Depends(viewer),
+        session: Session = Depends(db),
+    ):
+        require_role(who.user, Role.ADMIN)
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None or user.id == who.user.id:  # no locking oneself out
+            raise NotInScope(username)
+        user.is_active = field(form, "active") == "1"
+        if not user.is_active:
+            session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+        action = "user_enabled" if user.is_active else "user_disabled"
+        record(session, who.requester, action, "user", user.username)
+        return RedirectResponse("/admin/users", status_code=303)
 
     @router.get("/admin/config")
     def config(
@@ -84,3 +162,18 @@ def routes() -> APIRouter:
         )
 
     return router
+
+
+def _users_page(request, who, session, ctx, errors=(), values=None, status=200):
+    rows = session.scalars(select(User).order_by(User.username)).all()
+    return render(
+        request,
+        "users.html",
+        who,
+        session,
+        status_code=status,
+        rows=rows,
+        errors=list(errors),
+        values=values or {},
+        centres=ctx.config.current.directory.centres,
+    )

@@ -43,7 +43,9 @@ def save_user(
         raise InvalidUser("督导须指定中心（--centre）或 --all-centres")
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is not None and not update:
-        raise InvalidUser(f"用户 {username} 已存在（修改请加 --update）")
+        raise InvalidUser(
+            f"用户 {username} 已存在（要修改：命令加 --update，网页勾选“修改已有用户”）"
+        )
     created = user is None
     if user is None:
         if password is None:

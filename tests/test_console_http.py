@@ -31,7 +31,7 @@ from models import (
     Voicemail,
     VoicemailStatus,
 )
-from models.users import Role
+from models.users import Role, User
 
 # A Wednesday in China; 2026-10-01..07 is the National Day holiday, 10-10 a make-up Saturday.
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -610,3 +610,37 @@ def test_pending_page_lists_unfilled_calls_of_every_day_in_scope(env):
     listed = [f"/calls/{c.id}" in pending for c in (older, sh, bj)]
     assert listed == [True, True, False]
     assert pending.index(f"/calls/{older.id}") < pending.index(f"/calls/{sh.id}")
+
+
+def test_admin_creates_changes_and_disables_users(env):
+    _, sessions, _, _, _ = env
+    admin = signed_in(env, "admin")
+    csrf = csrf_of(admin.get("/admin/users").text)
+    new = {"csrf_token": csrf, "username": "op-new", "role": "operator", "centres": ["sh"]}
+    weak = admin.post("/admin/users", data={**new, "password": "short"})
+    assert weak.status_code == 400 and "至少 10 个字符" in weak.text and "op-new" in weak.text
+    assert admin.post("/admin/users", data={**new, "password": PASSWORD}).status_code == 303
+    clash = admin.post("/admin/users", data={**new, "password": PASSWORD})
+    assert clash.status_code == 400 and "已存在" in clash.text
+    moved = admin.post("/admin/users", data={**new, "centres": ["sh-pd"], "update": "1"})
+    assert moved.status_code == 303
+    newcomer = signed_in(env, "op-new")  # the change kept the password
+    with sessions() as session:
+        changed = session.scalars(select(User).where(User.username == "op-new")).one()
+        assert changed.centre_ids == ["sh-pd"]
+    off = admin.post("/admin/users/op-new/active", data={"csrf_token": csrf, "active": "0"})
+    assert off.status_code == 303
+    assert newcomer.get("/calls/today").status_code == 303  # signed out at once
+    assert login(app_client(env[0], sessions), "op-new").status_code == 401
+    itself = admin.post("/admin/users/admin/active", data={"csrf_token": csrf, "active": "0"})
+    assert itself.status_code == 404
+    demote = admin.post("/admin/users", data={**new, "username": "admin", "update": "1"})
+    assert demote.status_code == 400
+    actions = [row.action for row in audit_rows(sessions) if row.object_type == "user"]
+    assert actions.count("user_saved") == 2 and "user_disabled" in actions
+    supervisor = signed_in(env, "sup-sh")
+    refused = supervisor.post(
+        "/admin/users",
+        data={**new, "csrf_token": csrf_of(supervisor.get("/search").text), "username": "x1"},
+    )
+    assert refused.status_code == 404
