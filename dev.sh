@@ -64,8 +64,8 @@ demo() {
     log "migrating the database"
     hl db upgrade
     hl db seed-categories
-    log "console accounts: demo-operator (Beijing centre), demo-supervisor (all centres)"
-    echo "$DEMO_PASSWORD" | hl user add demo-operator --role operator --centre bj \
+    log "console accounts: demo-operator (Shanghai centre), demo-supervisor (all centres)"
+    echo "$DEMO_PASSWORD" | hl user add demo-operator --role operator --centre sh \
         --display-name 演示接线员 --password-stdin --update
     echo "$DEMO_PASSWORD" | hl user add demo-supervisor --role supervisor --all-centres \
         --display-name 演示督导 --password-stdin --update
@@ -82,8 +82,8 @@ demo() {
         echo $! >"$CACHE/serve.pid"
     fi
     hl serve --wait-healthy 30
-    log "placing a demo call: 01012330 from 13800138000, the Beijing operator answers"
-    hl call --dialed 01012330 --caller 13800138000 --operator answer --say 3 \
+    log "placing a demo call: 02112330 from 13800138000, menu digit 1 (Shanghai), operator answers"
+    hl call --dialed 02112330 --caller 13800138000 --digits 1 --operator answer --say 3 \
         --at 2026-11-25T10:00
     log "the console: http://127.0.0.1:8330/ (Chromium, or any browser on this machine)"
     echo "  operator:   demo-operator / $DEMO_PASSWORD   (today's calls -> the demo call -> 保存记录)"
