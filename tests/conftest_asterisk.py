@@ -135,6 +135,22 @@ def _restore(paths: stack_mod.StackPaths, files: dict[str, str]) -> None:
     stack_mod.cli(paths, "core reload")
 
 
+def _cdr_length(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _forget_test_cdr(path: Path, length: int) -> None:
+    """Cut the CDR file back to its length before the tests: the chroot is shared with the
+    dev stack, whose service would otherwise reconcile every test call into its database
+    at start-up (and wait for their recordings, which lived in pytest's tmp dir)."""
+    if _cdr_length(path) > length:
+        with path.open("r+b") as cdr:
+            cdr.truncate(length)
+
+
 def _fail_or_skip(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"Asterisk dev stack unavailable (CI=true): {reason}", pytrace=False)
@@ -149,6 +165,7 @@ def asterisk_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asteris
         _fail_or_skip("needs root (chroot and mount)")
     was_running = stack_mod.running_pid(paths) is not None and stack_mod.responds(paths)
     before = _snapshot(paths) if was_running else {}
+    cdr_length = _cdr_length(settings.cdr_csv)
     try:
         options = options_from_settings(
             settings, dev_operators=True, ring_timeout_override=TEST_RING_TIMEOUT
@@ -158,6 +175,7 @@ def asterisk_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asteris
     except Exception as exc:  # whatever stops the stack, CI must see it as a failure
         _fail_or_skip(f"{type(exc).__name__}: {exc}")
     yield AsteriskStack(settings, paths)
+    _forget_test_cdr(settings.cdr_csv, cdr_length)
     if was_running:
         # Someone's dev stack was running: give it back its config; drop our mounts.
         _restore(paths, before)
