@@ -149,5 +149,6 @@ def local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.filters["local"] = local
+    templates.env.filters["reason_zh"] = labels.open_reason_zh
     templates.env.filters["seconds"] = lambda s: "—" if s is None else f"{s:.0f} 秒"
     return templates

@@ -15,6 +15,7 @@ from config.model import CalendarOverrides
 from config.problems import ConfigInvalid
 from config.settings import DEFAULTS_DIR, SettingsError, load_settings
 from console.files import file_under
+from console.labels import open_reason_zh
 from console.passwords import WeakPassword, hash_password, verify_password
 from console.sampling import draw
 from console.workdays import callback_due, nth_working_day_after
@@ -180,3 +181,25 @@ def test_console_cookie_secure_in_a_settings_file(tmp_path: Path):
     path = tmp_path / "settings.toml"
     path.write_text("[console]\ncookie_secure = false\n", encoding="utf-8")
     assert load_settings(path, {}).console_cookie_secure is False
+
+
+# --- routing reasons in Chinese ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("open: working hours 09:00–11:30", "开放：工作时间 09:00–11:30"),
+        ("closed: statutory holiday 国庆节", "关闭：法定节假日 国庆节"),
+        ("open: make-up working day 2026-02-14", "开放：调休工作日 2026-02-14"),
+        ("closed: lunch break 12:00–13:30", "关闭：午休 12:00–13:30"),
+        ("closed: no opening hours on Saturday", "关闭：无开放时间的星期六"),
+        (
+            "closed: make-up working day but no weekday opening hours",
+            "关闭：调休工作日，但工作日无开放时间",
+        ),
+        (None, "—"),
+    ],
+)
+def test_routing_reasons_are_shown_in_chinese(reason, shown):
+    assert open_reason_zh(reason) == shown
