@@ -644,3 +644,15 @@ def test_admin_creates_changes_and_disables_users(env):
         data={**new, "csrf_token": csrf_of(supervisor.get("/search").text), "username": "x1"},
     )
     assert refused.status_code == 404
+
+
+def test_an_oversized_form_is_refused_unread(env):
+    _, sessions, _, sh, _ = env
+    client = signed_in(env, "op-sh")
+    csrf = csrf_of(client.get(f"/calls/{sh.id}").text)
+    response = client.post(
+        f"/calls/{sh.id}/log", data={"csrf_token": csrf, "summary": "要" * 200_000}
+    )
+    assert response.status_code == 413
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(CallLogEntry)) == 0
