@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import socket
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from ports import free_port
 
 from cli import devstack_asterisk as stack_mod
 from cli.devstack_ami import CallResult, SimulatedCaller, originate_and_wait
@@ -33,12 +33,6 @@ from config.settings import Settings, load_settings
 
 # Queues ring at most this long in the test stack, so no-answer cases end quickly.
 TEST_RING_TIMEOUT = 5  # the shortest ring timeout check-config accepts
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _short_ring_centres(source: Path, target: Path) -> Path:
@@ -69,7 +63,7 @@ def stack_settings(data_dir: Path) -> Settings:
         database_url=f"sqlite:///{data_dir / 'hotline12330.sqlite3'}",
         recordings_root=data_dir / "recordings",
         prompts_dir=data_dir / "prompts",
-        agi_port=_free_port(),
+        agi_port=free_port(),
     )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import stat
 from pathlib import Path
 
 import pytest
 from conftest import unavailable
+from ports import free_port
 
 from cli import cmd_postgres
 from cli import devstack_postgres as pg
@@ -140,12 +140,6 @@ def test_postgres_up_prints_only_the_url(
     assert err == ""
     assert run_postgres("status") == 0
     assert "running: pid" in capsys.readouterr().out
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.postgres

@@ -14,16 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 from config.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def health(port: int) -> dict[str, object]:
