@@ -13,7 +13,7 @@ from cli.devstack_config import generated_files
 from cli.devstack_mounts import MountError
 from config.asterisk_gen import GeneratorError
 from config.problems import ConfigInvalid
-from config.settings import SettingsError, load_settings
+from config.settings import load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,11 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.config)
     try:
         if args.asterisk_command == "up":
             files = generated_files(

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from config.settings import SettingsError, load_settings
+from config.settings import load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,11 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.config)
     from cli.devstack_ami import AmiError
 
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from config.logging import configure_logging
 from config.problems import ConfigInvalid
-from config.settings import SettingsError, load_settings
+from config.settings import load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,11 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.config)
     configure_logging(settings.log_level)
     try:
         return asyncio.run(_run(settings, args.host, args.port))

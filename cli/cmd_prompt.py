@@ -9,7 +9,7 @@ from pathlib import Path
 from config.centres_file import load_centres
 from config.model import Directory
 from config.problems import ConfigInvalid, Report
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import Settings, load_settings
 from recordings.names import PromptNameError, centre_prompt_name, required_prompt_names
 from recordings.prompts import generate_default_prompts, import_prompt, list_prompts
 from recordings.tts import SpeechError
@@ -61,11 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.config)
     try:
         if args.prompt_command == "generate":
             return _generate(settings, force=args.force)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from config.logging import configure_logging
 from config.problems import ConfigInvalid
-from config.settings import SettingsError, load_settings
+from config.settings import load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,11 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.config)
     if args.wait_healthy is not None:
         return wait_healthy(settings.health_host, settings.health_port, args.wait_healthy)
     configure_logging(settings.log_level)

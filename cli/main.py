@@ -2,6 +2,7 @@
 
 Subcommands are listed explicitly below (no registration by import side effect).
 Each command module exposes `register(subparsers)`, which sets `func(args) -> int`.
+A SettingsError raised by any command exits 2 here.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from config.settings import SettingsError
 
 # Module names under cli/, in the order `--help` shows them.
 COMMAND_MODULES = (
@@ -25,6 +28,7 @@ COMMAND_MODULES = (
     "postgres",
     "user",
     "console",
+    "report",
 )
 
 
@@ -44,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except SettingsError as exc:
+        # Every command loads the settings first; an unusable settings file is bad input.
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
