@@ -12,6 +12,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from config.loader import ConfigInvalid, load_config
 from config.settings import SettingsError, load_settings
 from console.passwords import WeakPassword
@@ -87,15 +89,11 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.config)
     engine = make_engine(settings.database_url)
     try:
         with session_factory(engine)() as session:
-            for user in session.query(User).order_by(User.username):
+            for user in session.scalars(select(User).order_by(User.username)):
                 centres = "all" if user.sees_all_centres else ",".join(user.centre_ids)
                 state = "" if user.is_active else " (disabled)"
                 print(f"{user.username}\t{user.role.value}\t{centres}{state}")

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import repository as repo
@@ -51,7 +52,9 @@ class CallLog:
             found: dict[str, CallOutcome] = {}
             for start in range(0, len(uniqueids), 500):
                 chunk = uniqueids[start : start + 500]
-                rows = session.query(Call.uniqueid, Call.outcome).filter(Call.uniqueid.in_(chunk))
+                rows = session.execute(
+                    select(Call.uniqueid, Call.outcome).where(Call.uniqueid.in_(chunk))
+                )
                 found.update({uid: CallOutcome(outcome) for uid, outcome in rows})
             return found
 
@@ -115,7 +118,9 @@ class CallLog:
         """Index a recording once: a second check of the same path updates the row."""
 
         def upsert(session: Session) -> None:
-            existing = session.query(Recording).filter(Recording.path == path).one_or_none()
+            existing = session.scalars(
+                select(Recording).where(Recording.path == path)
+            ).one_or_none()
             if existing is None:
                 repo.add_recording(
                     session,
@@ -138,7 +143,7 @@ class CallLog:
         self, call_id: int, *, mailbox: str, file: str, duration_seconds: float | None
     ) -> None:
         def insert_once(session: Session) -> None:
-            if session.query(Voicemail).filter(Voicemail.call_id == call_id).count():
+            if session.scalar(select(Voicemail.id).where(Voicemail.call_id == call_id).limit(1)):
                 return
             repo.add_voicemail(
                 session, call_id, mailbox=mailbox, file=file, duration_seconds=duration_seconds
