@@ -95,10 +95,7 @@ def routes() -> APIRouter:
         who: Viewer = Depends(viewer),
         session: Session = Depends(db),
     ):
-        call = call_in_scope(session, who.user, parse_call_id(call_id))
-        entry = session.scalars(
-            select(CallLogEntry).where(CallLogEntry.call_id == call.id)
-        ).one_or_none()
+        call, entry = _call_with_entry(session, who, call_id)
         return _detail_page(request, who, session, call, entry, form_values(entry), saved=saved)
 
     @router.post("/calls/{call_id}/log")
@@ -109,10 +106,7 @@ def routes() -> APIRouter:
         who: Viewer = Depends(viewer),
         session: Session = Depends(db),
     ):
-        call = call_in_scope(session, who.user, parse_call_id(call_id))
-        entry = session.scalars(
-            select(CallLogEntry).where(CallLogEntry.call_id == call.id)
-        ).one_or_none()
+        call, entry = _call_with_entry(session, who, call_id)
         values = {
             "summary": field(form, "summary").strip(),
             "caller_role": field(form, "caller_role") or None,
@@ -145,6 +139,15 @@ def routes() -> APIRouter:
         return RedirectResponse(f"/calls/{call.id}?saved=1", status_code=303)
 
     return router
+
+
+def _call_with_entry(session: Session, who: Viewer, raw_id: str):
+    """The call in the viewer's scope (404 otherwise) and its 12330 record, if filed."""
+    call = call_in_scope(session, who.user, parse_call_id(raw_id))
+    entry = session.scalars(
+        select(CallLogEntry).where(CallLogEntry.call_id == call.id)
+    ).one_or_none()
+    return call, entry
 
 
 def _detail_page(request, who, session, call, entry, values, errors=(), status=200, saved=0):
