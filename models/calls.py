@@ -66,7 +66,7 @@ class Call(Base):
     centre_id: Mapped[str | None] = mapped_column(String(CODE_LENGTH), index=True)
 
     is_open: Mapped[bool | None] = mapped_column(Boolean)  # None until the decision is made
-    open_reason: Mapped[str | None] = mapped_column(String(255))  # Chinese, shown to staff
+    open_reason: Mapped[str | None] = mapped_column(String(255))  # routing's words (English)
 
     menu_digits: Mapped[str] = mapped_column(String(32), default="", server_default="")
     menu_invalid_count: Mapped[int] = mapped_column(default=0, server_default="0")
