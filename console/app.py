@@ -22,6 +22,7 @@ from console import (
     routes_calls,
     routes_media,
     routes_quality,
+    routes_reports,
     routes_voicemail,
 )
 from console.audit import Requester
@@ -67,6 +68,7 @@ def create_app(
         routes_voicemail,
         routes_media,
         routes_quality,
+        routes_reports,
         routes_admin,
     ):
         app.include_router(module.routes())

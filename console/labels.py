@@ -41,6 +41,7 @@ OBJECT_TYPES = {
     "call": "通话",
     "spot_check": "抽查",
     "user": "用户",
+    "report": "使用情况报告",
 }
 
 FLAGS = {"normal": "正常来电", "test": "测试呼叫", "undercover": "暗访"}
