@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -14,13 +14,14 @@ from console.web import ConsoleContext, Viewer, context, db, field, form_with_cs
 def routes() -> APIRouter:
     router = APIRouter()
 
-    def page(request, who, session, ctx, errors=(), status=200, values=None):
-        rows = inbox(
+    def page(request, who, session, ctx, errors=(), status=200, values=None, handled_page=0):
+        box = inbox(
             session,
             who.user,
             ctx.config.current.calendar,
             ctx.settings.console_callback_working_days,
             ctx.clock(),
+            handled_page,
         )
         return render(
             request,
@@ -28,7 +29,9 @@ def routes() -> APIRouter:
             who,
             session,
             status_code=status,
-            rows=rows,
+            rows=box.rows,
+            handled_page=box.handled_page,
+            more_handled=box.more_handled,
             errors=list(errors),
             values=values or {},
             days=ctx.settings.console_callback_working_days,
@@ -37,11 +40,12 @@ def routes() -> APIRouter:
     @router.get("/voicemails")
     def voicemails(
         request: Request,
+        handled_page: int = Query(0, ge=0, le=1_000_000),
         who: Viewer = Depends(viewer),
         session: Session = Depends(db),
         ctx: ConsoleContext = Depends(context),
     ):
-        return page(request, who, session, ctx)
+        return page(request, who, session, ctx, handled_page=handled_page)
 
     @router.post("/voicemails/{voicemail_id}/handle")
     def handle_voicemail(

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from config.model import CalendarOverrides
 from console.scope import NotInScope, centre_condition, may_see
@@ -25,6 +25,10 @@ class InvalidHandling(ValueError):
     pass
 
 
+# Handled messages per page: new ones are always all shown, as they still need work.
+HANDLED_PER_PAGE = 50
+
+
 @dataclass(frozen=True)
 class InboxRow:
     voicemail: Voicemail
@@ -32,25 +36,53 @@ class InboxRow:
     overdue: bool
 
 
+@dataclass(frozen=True)
+class Inbox:
+    rows: list[InboxRow]  # every new message, then one page of handled ones
+    handled_page: int
+    more_handled: bool
+
+
 def inbox(
-    session: Session, user: User, calendar: CalendarOverrides, days: int, now: dt.datetime
-) -> list[InboxRow]:
-    query = (
+    session: Session,
+    user: User,
+    calendar: CalendarOverrides,
+    days: int,
+    now: dt.datetime,
+    handled_page: int = 0,
+    per_page: int = HANDLED_PER_PAGE,
+) -> Inbox:
+    """New messages (overdue first, then newest), then handled ones, newest handled first:
+    a page of them, so years of handled messages never load at once."""
+    in_scope = (
         select(Voicemail)
         .join(Call, Call.id == Voicemail.call_id)
         .where(centre_condition(user, Call.centre_id))
-        .order_by(Voicemail.created_at.desc(), Voicemail.id.desc())
+        .options(selectinload(Voicemail.call))
     )
-    rows = [
-        InboxRow(
+    new = session.scalars(
+        in_scope.where(Voicemail.status == VoicemailStatus.NEW).order_by(
+            Voicemail.created_at.desc(), Voicemail.id.desc()
+        )
+    ).all()
+    handled = session.scalars(
+        in_scope.where(Voicemail.status == VoicemailStatus.HANDLED)
+        .order_by(Voicemail.handled_at.desc(), Voicemail.id.desc())
+        .offset(handled_page * per_page)
+        .limit(per_page + 1)
+    ).all()
+
+    def row(vm: Voicemail) -> InboxRow:
+        return InboxRow(
             vm,
             callback_due(calendar, vm.created_at, days),
             is_overdue(calendar, vm.created_at, vm.called_back_at is not None, days, now),
         )
-        for vm in session.scalars(query)
-    ]
-    # New first; among them the overdue ones on top; each group newest first.
-    return sorted(rows, key=lambda r: (r.voicemail.status != VoicemailStatus.NEW, not r.overdue))
+
+    new_rows = sorted((row(vm) for vm in new), key=lambda r: not r.overdue)  # stable: newest first
+    return Inbox(
+        new_rows + [row(vm) for vm in handled[:per_page]], handled_page, len(handled) > per_page
+    )
 
 
 def voicemail_in_scope(session: Session, user: User, voicemail_id: str) -> Voicemail:

@@ -20,7 +20,9 @@ from console_support import (
 )
 from sqlalchemy import func, select, text
 
+from config.model import CalendarOverrides
 from console.spot_checks import redraw
+from console.voicemail_inbox import handle, inbox
 from models import (
     AuditEntry,
     Call,
@@ -404,6 +406,37 @@ def test_voicemail_handling_needs_a_note_then_records_callback(env):
         assert vm.status is VoicemailStatus.HANDLED and vm.handled_by == "op-sh"
         assert vm.called_back_at == NOW and vm.note == "已回电，告知维权途径"
     assert len(audit_rows(sessions, "voicemail_handled")) == 1
+
+
+def test_inbox_shows_every_new_message_and_pages_handled_ones(env):
+    settings, sessions, _, sh, _ = env
+    made = [
+        make_call(sessions, settings, "sh", at=TODAY - dt.timedelta(days=d), voicemail=True)
+        for d in (1, 2, 3)
+    ]
+    with sessions.begin() as session:
+        user = session.scalars(select(User).where(User.username == "op-sh")).one()
+        for minutes, call in zip((30, 10, 20), made, strict=True):
+            vm = session.scalars(select(Voicemail).where(Voicemail.uuid == call.voicemail)).one()
+            handle(
+                session,
+                vm,
+                user,
+                called_back=True,
+                note="回电",
+                now=NOW - dt.timedelta(minutes=minutes),
+            )
+    with sessions() as session:
+        user = session.scalars(select(User).where(User.username == "op-sh")).one()
+        pages = [inbox(session, user, CalendarOverrides(), 1, NOW, n, per_page=2) for n in (0, 1)]
+        shown = [([r.voicemail.uuid for r in box.rows], box.more_handled) for box in pages]
+    # Handled newest-handled first: made[1] (10 min ago), made[2] (20), made[0] (30).
+    assert shown[0] == ([sh.voicemail, made[1].voicemail, made[2].voicemail], True)
+    assert shown[1] == ([sh.voicemail, made[0].voicemail], False)
+    client = signed_in(env, "op-sh")
+    assert "older-handled" not in client.get("/voicemails").text  # 3 handled fit one page
+    assert client.get("/voicemails?handled_page=-1").status_code == 400
+    assert client.get("/voicemails?handled_page=x").status_code == 400
 
 
 @pytest.mark.parametrize(
