@@ -4,9 +4,10 @@ over the centres the viewer may see."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -22,62 +23,61 @@ from routing.local_time import CHINA_TZ
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@dataclass(frozen=True)
+class ReportRequest:
+    who: Viewer
+    session: Session
+    ctx: ConsoleContext
+    report: UsageReport
+
+
+def report_request(
+    period: str = "",
+    who: Viewer = Depends(viewer),
+    session: Session = Depends(db),
+    ctx: ConsoleContext = Depends(context),
+) -> ReportRequest:
+    """The viewer's report for `period` (default: the last completed half-year). Operators
+    get the 404 of anything outside their scope; a bad period gets a 400 page."""
+    require_role(who.user, *SUPERVISING)
+    if not period:
+        chosen = HalfYear.last_completed(_today(ctx))
+    else:
+        try:
+            chosen = HalfYear.parse(period)
+        except ValueError:
+            message = f"报告期格式应为“年份H1”或“年份H2”，例如 2026H1：{period[:20]}"
+            raise HTTPException(400, message) from None
+    scope = visible_centres(who.user)
+    centres = [c for c in ctx.config.current.directory.centres if scope is None or c.id in scope]
+    condition = centre_condition(who.user, Call.centre_id)
+    return ReportRequest(who, session, ctx, build_report(session, chosen, centres, condition))
+
+
 def routes() -> APIRouter:
     router = APIRouter()
 
     @router.get("/reports/usage")
-    def usage(
-        request: Request,
-        period: str = "",
-        who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
-        ctx: ConsoleContext = Depends(context),
-    ):
-        require_role(who.user, *SUPERVISING)
-        try:
-            chosen = _period(period, ctx)
-        except ValueError as error:
-            return render(
-                request,
-                "message.html",
-                who,
-                session,
-                400,
-                title="报告期无效",
-                message=str(error),
-                back="/reports/usage",
-            )
-        report = _report(session, who, ctx, chosen)
+    def usage(request: Request, asked: ReportRequest = Depends(report_request)):
         return render(
             request,
             "usage_report.html",
-            who,
-            session,
-            report=report,
+            asked.who,
+            asked.session,
+            report=asked.report,
             headings=[h for h, _ in SUMMARY_COLUMNS],
-            rows=summary_rows(report),
-            recent=_recent_periods(_today(ctx)),
+            rows=summary_rows(asked.report),
+            recent=_recent_periods(_today(asked.ctx)),
         )
 
     @router.get("/reports/usage.xlsx")
-    def usage_workbook(
-        request: Request,
-        period: str = "",
-        who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
-        ctx: ConsoleContext = Depends(context),
-    ):
-        require_role(who.user, *SUPERVISING)
-        try:
-            chosen = _period(period, ctx)
-        except ValueError as error:
-            return Response(str(error), status_code=400, media_type="text/plain; charset=utf-8")
-        report = _report(session, who, ctx, chosen)
-        now = ctx.clock()
-        record(session, who.requester, "download", "report", chosen.code, now=now)
-        name = f"12330号码使用情况-{chosen.code}.xlsx"
+    def usage_workbook(asked: ReportRequest = Depends(report_request)):
+        now = asked.ctx.clock()
+        code = asked.report.period.code
+        record(asked.session, asked.who.requester, "download", "report", code, now=now)
+        name = f"12330号码使用情况-{code}.xlsx"
         return Response(
-            workbook_bytes(report, now.astimezone(CHINA_TZ)),
+            workbook_bytes(asked.report, now.astimezone(CHINA_TZ)),
             media_type=XLSX,
             headers={
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
@@ -88,24 +88,8 @@ def routes() -> APIRouter:
     return router
 
 
-def _period(raw: str, ctx: ConsoleContext) -> HalfYear:
-    """The asked-for half-year, or the last completed one; ValueError in Chinese."""
-    if not raw:
-        return HalfYear.last_completed(_today(ctx))
-    try:
-        return HalfYear.parse(raw)
-    except ValueError:
-        raise ValueError(f"报告期格式应为“年份H1”或“年份H2”，例如 2026H1：{raw[:20]}") from None
-
-
 def _today(ctx: ConsoleContext) -> dt.date:
     return ctx.clock().astimezone(CHINA_TZ).date()
-
-
-def _report(session: Session, who: Viewer, ctx: ConsoleContext, period: HalfYear) -> UsageReport:
-    scope = visible_centres(who.user)
-    centres = [c for c in ctx.config.current.directory.centres if scope is None or c.id in scope]
-    return build_report(session, period, centres, centre_condition(who.user, Call.centre_id))
 
 
 def _recent_periods(today: dt.date) -> list[HalfYear]:
