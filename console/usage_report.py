@@ -177,13 +177,12 @@ def build_report(
         row = rows.setdefault(key, CentreUsage(key, _unknown_name(centre_id), ""))
         for name, value in zip(columns, values, strict=True):
             setattr(row, name, type(getattr(row, name))(value or 0))
-    ordered = sorted(rows.values(), key=lambda r: (r.province == "", r.province, r.centre_id))
     excluded = session.execute(
         select(_flag(Call.is_test.is_(True)), _flag(Call.is_undercover.is_(True))).where(in_period)
     ).one()
     return UsageReport(
         period,
-        ordered,
+        list(rows.values()),  # the centres file's order, then calls of no known centre
         {name: _category_rows(session, public, name) for name in CATEGORY_LISTS},
         test_calls=int(excluded[0]),
         undercover_calls=int(excluded[1]),

@@ -167,8 +167,12 @@ def test_calls_that_reached_no_centre_are_reported_not_lost(env):
             session, uniqueid="lost.1", linkedid="lost.1", started_at=at(2026, 2, 3, 9),
             dialled_number="12330", caller_number="13900000000",
         )  # fmt: skip
-    rows = {r.centre_id: r for r in _report(env).centres}
+    report = _report(env)
+    rows = {r.centre_id: r for r in report.centres}
     assert rows["-"].calls == 1 and "未接入中心" in rows["-"].name
+    # The centres file's order, the calls of no centre last.
+    directory = load_config(env[0], check_prompts=False).directory
+    assert list(rows) == [c.id for c in directory.centres] + ["-"]
     # A report limited to centres leaves such calls out.
     scoped = _report(env, centres={"sh"}, scope=Call.centre_id.in_(["sh"])).centres
     assert [r.centre_id for r in scoped] == ["sh"]
