@@ -143,7 +143,8 @@ class CallLog:
         self, call_id: int, *, mailbox: str, file: str, duration_seconds: float | None
     ) -> None:
         def insert_once(session: Session) -> None:
-            if session.scalar(select(Voicemail.id).where(Voicemail.call_id == call_id).limit(1)):
+            existing = select(Voicemail.id).where(Voicemail.call_id == call_id).limit(1)
+            if session.scalar(existing) is not None:
                 return
             repo.add_voicemail(
                 session, call_id, mailbox=mailbox, file=file, duration_seconds=duration_seconds
