@@ -18,7 +18,17 @@ from console.routes_calls import categories, parse_call_id
 from console.scope import NotInScope, may_see, require_role, visible_centres
 from console.spot_checks import InvalidSample, create_sample
 from console.undercover import InvalidUndercover, mark_undercover, undercover_calls
-from console.web import ConsoleContext, Viewer, context, db, field, form_with_csrf, render, viewer
+from console.web import (
+    ConsoleContext,
+    Viewer,
+    centres_in_scope,
+    context,
+    db,
+    field,
+    form_with_csrf,
+    render,
+    viewer,
+)
 from models.calls import Call, CallOutcome
 from models.categories import CategoryEntry
 from models.quality import Evaluation, SampleStratum, SpotCheck
@@ -91,10 +101,6 @@ def parse_filters(params, session: Session, centre_ids: set[str]) -> tuple[CallF
 def routes() -> APIRouter:
     router = APIRouter()
 
-    def centres_for(who: Viewer, ctx: ConsoleContext) -> list:
-        all_centres = ctx.config.current.directory.centres
-        return [c for c in all_centres if may_see(who.user, c.id)]
-
     @router.get("/search")
     def search_page(
         request: Request,
@@ -103,7 +109,7 @@ def routes() -> APIRouter:
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, *SUPERVISING)
-        centres = centres_for(who, ctx)
+        centres = centres_in_scope(who, ctx)
         filters, errors = parse_filters(request.query_params, session, {c.id for c in centres})
         rows, stats, total = search(session, who.user, filters) if not errors else ([], {}, 0)
         return render(
@@ -129,7 +135,7 @@ def routes() -> APIRouter:
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, *SUPERVISING)
-        return _spot_check_list(request, who, session, ctx, centres_for(who, ctx))
+        return _spot_check_list(request, who, session, ctx, centres_in_scope(who, ctx))
 
     @router.post("/spot-checks")
     def draw_sample(
@@ -140,7 +146,7 @@ def routes() -> APIRouter:
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, *SUPERVISING)
-        centres = centres_for(who, ctx)
+        centres = centres_in_scope(who, ctx)
         errors: list[str] = []
         period_from = _date(field(form, "from"), "开始", errors)
         period_to = _date(field(form, "to"), "结束", errors)

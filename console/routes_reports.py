@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from console.audit import record
 from console.routes_quality import SUPERVISING
-from console.scope import centre_condition, require_role, visible_centres
+from console.scope import centre_condition, require_role
 from console.usage_report import HalfYear, UsageReport, build_report
 from console.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
-from console.web import ConsoleContext, Viewer, context, db, render, viewer
+from console.web import ConsoleContext, Viewer, centres_in_scope, context, db, render, viewer
 from models.calls import Call
 from routing.local_time import CHINA_TZ
 
@@ -48,10 +48,9 @@ def report_request(
         except ValueError:
             message = f"报告期格式应为“年份H1”或“年份H2”，例如 2026H1：{period[:20]}"
             raise HTTPException(400, message) from None
-    scope = visible_centres(who.user)
-    centres = [c for c in ctx.config.current.directory.centres if scope is None or c.id in scope]
     condition = centre_condition(who.user, Call.centre_id)
-    return ReportRequest(who, session, ctx, build_report(session, chosen, centres, condition))
+    report = build_report(session, chosen, centres_in_scope(who, ctx), condition)
+    return ReportRequest(who, session, ctx, report)
 
 
 def routes() -> APIRouter:
@@ -77,7 +76,7 @@ def routes() -> APIRouter:
         record(asked.session, asked.who.requester, "download", "report", code, now=now)
         name = f"12330号码使用情况-{code}.xlsx"
         return Response(
-            workbook_bytes(asked.report, now.astimezone(CHINA_TZ)),
+            workbook_bytes(asked.report, now),
             media_type=XLSX,
             headers={
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from config.holder import ConfigHolder
+from config.model import Centre
 from config.settings import Settings
 from console import labels
 from console.audit import Requester
 from console.auth import ThrottlePolicy, csrf_matches, session_for
 from console.calls import pending_count
+from console.scope import may_see
 from models.users import ConsoleSession, Role, User
 from routing.local_time import CHINA_TZ
 
@@ -54,6 +56,11 @@ class CsrfRefused(Exception):
 
 def context(request: Request) -> ConsoleContext:
     return request.app.state.console
+
+
+def centres_in_scope(who: Viewer, ctx: ConsoleContext) -> list[Centre]:
+    """The configured centres the viewer may see, in the centres file's order."""
+    return [c for c in ctx.config.current.directory.centres if may_see(who.user, c.id)]
 
 
 def db(ctx: ConsoleContext = Depends(context)) -> Iterator[Session]:
