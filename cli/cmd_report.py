@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"excluded: {report.test_calls} test call(s), {report.undercover_calls} undercover")
     if args.out:
         try:
-            args.out.write_bytes(workbook_bytes(report, now.astimezone(CHINA_TZ)))
+            args.out.write_bytes(workbook_bytes(report, now))
         except OSError as exc:
             print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
             return 1

@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from console.usage_report import CentreUsage, UsageReport
+from routing.local_time import in_china
 
 CATEGORY_SHEETS = {
     "service_type": "服务类型",
@@ -56,7 +57,7 @@ def workbook_bytes(report: UsageReport, generated_at: dt.datetime) -> bytes:
         [f"“12330”号码使用情况（{period.label_zh}：{period.first_day}至{period.last_day}）"]
     )
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"报送截止：{period.due}　生成时间：{generated_at:%Y-%m-%d %H:%M}"])
+    sheet.append([f"报送截止：{period.due}　生成时间：{in_china(generated_at):%Y-%m-%d %H:%M}"])
     sheet.append(
         [
             f"不含测试呼叫 {report.test_calls} 次、暗访呼叫 {report.undercover_calls} 次"

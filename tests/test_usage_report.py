@@ -179,10 +179,11 @@ def test_calls_that_reached_no_centre_are_reported_not_lost(env):
 
 
 def test_workbook_carries_the_same_figures(env):
-    book = load_workbook(io.BytesIO(workbook_bytes(_report(env), NOW)))
+    book = load_workbook(io.BytesIO(workbook_bytes(_report(env), NOW.astimezone(dt.UTC))))
     assert book.sheetnames == ["使用情况汇总", "服务类型", "知识产权类别", "来电人身份", "来电主体"]
     summary = list(book["使用情况汇总"].values)
     assert "2026年上半年" in summary[0][0] and "2026-07-15" in summary[1][0]
+    assert "生成时间：2026-11-25 10:00" in summary[1][0]  # China time, whatever zone was given
     assert "测试呼叫 1 次、暗访呼叫 1 次" in summary[2][0]
     header = summary[4]
     by_name = {row[1]: dict(zip(header, row, strict=True)) for row in summary[5:]}
