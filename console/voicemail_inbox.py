@@ -73,11 +73,8 @@ def inbox(
     ).all()
 
     def row(vm: Voicemail) -> InboxRow:
-        return InboxRow(
-            vm,
-            callback_due(calendar, vm.created_at, days),
-            is_overdue(calendar, vm.created_at, vm.called_back_at is not None, days, now),
-        )
+        due = callback_due(calendar, vm.created_at, days)
+        return InboxRow(vm, due, is_overdue(due, vm.called_back_at is not None, now))
 
     new_rows = sorted((row(vm) for vm in new), key=lambda r: not r.overdue)  # stable: newest first
     return Inbox(

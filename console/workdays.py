@@ -34,11 +34,6 @@ def callback_due(calendar: CalendarOverrides, left_at: dt.datetime, n: int) -> d
     return nth_working_day_after(calendar, in_china(left_at).date(), n)
 
 
-def is_overdue(
-    calendar: CalendarOverrides,
-    left_at: dt.datetime,
-    called_back: bool,
-    n: int,
-    now: dt.datetime,
-) -> bool:
-    return not called_back and in_china(now).date() > callback_due(calendar, left_at, n)
+def is_overdue(due: dt.date, called_back: bool, now: dt.datetime) -> bool:
+    """Not called back, and the China-time date is past `due` (from callback_due)."""
+    return not called_back and in_china(now).date() > due
