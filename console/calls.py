@@ -6,11 +6,17 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, not_, or_, select
+from sqlalchemy import Select, exists, func, not_, select
 from sqlalchemy.orm import Session, selectinload
 
 from console.scope import NotInScope, centre_condition, may_see
-from models.call_log import OUTCOMES_NEEDING_LOG, CallLogEntry, CallLogIpType, log_complete
+from models.call_log import (
+    OUTCOMES_NEEDING_LOG,
+    CallLogEntry,
+    CallLogIpType,
+    calls_with_incomplete_log,
+    log_complete,
+)
 from models.calls import Call, CallOutcome
 from models.recordings import Recording, RecordingStatus
 from models.users import User
@@ -84,25 +90,20 @@ def today_calls(session: Session, user: User, now: dt.datetime) -> list[CallRow]
     return sorted(rows, key=lambda row: not row.pending)  # stable: keeps newest first
 
 
-def _pending(user: User, *columns) -> Select:
-    """Answered or voicemail calls (not test calls) whose log is missing or incomplete."""
-    return (
-        select(*columns)
-        .outerjoin(CallLogEntry, CallLogEntry.call_id == Call.id)
-        .where(Call.outcome.in_(OUTCOMES_NEEDING_LOG), Call.is_test.is_(False))
-        .where(or_(CallLogEntry.id.is_(None), not_(log_complete())))
-        .where(centre_condition(user, Call.centre_id))
-    )
+def _pending(user: User) -> Select[tuple[Call]]:
+    """The user's answered or voicemail calls (not test calls) whose log is missing or
+    incomplete, oldest first."""
+    return calls_with_incomplete_log().where(centre_condition(user, Call.centre_id))
 
 
 def pending_count(session: Session, user: User) -> int:
-    return session.scalar(_pending(user, func.count(Call.id))) or 0
+    pending = _pending(user).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(pending)) or 0
 
 
 def pending_calls(session: Session, user: User, limit: int = SEARCH_LIMIT) -> list[CallRow]:
     """Every call still waiting for its log, whatever the day, oldest first."""
-    query = _pending(user, Call).order_by(Call.started_at, Call.id).limit(limit)
-    return _rows(session, query)
+    return _rows(session, _pending(user).limit(limit))
 
 
 def call_in_scope(session: Session, user: User, call_id: int) -> Call:
