@@ -55,10 +55,7 @@ def routes() -> APIRouter:
 
     @router.get("/login")
     def login_page(request: Request, next: str = "/", ctx: ConsoleContext = Depends(context)):
-        token = secrets.token_urlsafe(32)
-        response = render(request, "login.html", None, login_csrf=token, next=_safe_next(next))
-        _cookie(response, ctx, LOGIN_CSRF_COOKIE, token, max_age=3600)
-        return response
+        return _login_form(request, ctx, 200, target=_safe_next(next))
 
     @router.post("/login")
     async def login_submit(request: Request, ctx: ConsoleContext = Depends(context)):
@@ -133,16 +130,14 @@ def _lifetime(ctx: ConsoleContext) -> dt.timedelta:
 
 
 def _login_error(request, ctx: ConsoleContext, message: str, status: int, username: str, target):
+    return _login_form(request, ctx, status, target, error=message, username=username)
+
+
+def _login_form(request, ctx: ConsoleContext, status: int, target: str, **shown: str):
+    """The login page with a fresh double-submit CSRF token in the form and a cookie."""
     token = secrets.token_urlsafe(32)
     response = render(
-        request,
-        "login.html",
-        None,
-        status_code=status,
-        error=message,
-        username=username,
-        login_csrf=token,
-        next=target,
+        request, "login.html", None, status_code=status, login_csrf=token, next=target, **shown
     )
     _cookie(response, ctx, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
