@@ -25,18 +25,14 @@ from console import (
     routes_reports,
     routes_voicemail,
 )
-from console.audit import Requester
-from console.auth import session_for
 from console.scope import NotInScope
 from console.web import (
-    SESSION_COOKIE,
     ConsoleContext,
     CsrfRefused,
     LoginRequired,
-    Viewer,
-    client_ip,
     make_templates,
     render,
+    signed_in_viewer,
 )
 from models.base import utc_now
 
@@ -137,11 +133,7 @@ def _page(request: Request, status: int, title: str, message: str, back: str = "
     ctx = request.app.state.console
     with ctx.sessions() as session:
         # Signed in, the page keeps its menu (and the same page for every 404 alike).
-        login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
-        who = None
-        if login is not None:
-            requester = Requester(login.user, client_ip(request), "")
-            who = Viewer(login.user, login, requester)
+        who = signed_in_viewer(request, session, ctx)
         return render(
             request,
             "message.html",

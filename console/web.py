@@ -85,14 +85,22 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def signed_in_viewer(request: Request, session: Session, ctx: ConsoleContext) -> Viewer | None:
+    """Who sent the request, from its session cookie; None without a live session."""
+    login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
+    if login is None:
+        return None
+    requester = Requester(login.user, client_ip(request), request.headers.get("user-agent", ""))
+    return Viewer(login.user, login, requester)
+
+
 def viewer(
     request: Request, session: Session = Depends(db), ctx: ConsoleContext = Depends(context)
 ) -> Viewer:
-    login = session_for(session, request.cookies.get(SESSION_COOKIE), ctx.clock())
-    if login is None:
+    who = signed_in_viewer(request, session, ctx)
+    if who is None:
         raise LoginRequired
-    requester = Requester(login.user, client_ip(request), request.headers.get("user-agent", ""))
-    return Viewer(login.user, login, requester)
+    return who
 
 
 async def form_with_csrf(request: Request) -> dict[str, Any]:
