@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from config.evaluation_file import EvaluationForm
 from console.scope import centre_condition
 from models.base import utc_now
-from models.call_log import CallLogEntry
+from models.call_log import log_entry_of
 from models.calls import Call
 from models.quality import Evaluation
 from models.users import User
@@ -60,9 +60,7 @@ def save_evaluation(
     comment = comment.strip()
     if len(comment) > COMMENT_LENGTH:
         raise InvalidEvaluation(f"评语不能超过 {COMMENT_LENGTH} 字")
-    entry = session.scalars(
-        select(CallLogEntry).where(CallLogEntry.call_id == call.id)
-    ).one_or_none()
+    entry = log_entry_of(session, call.id)
     total = sum(scores.values())
     evaluation = Evaluation(
         call_id=call.id,

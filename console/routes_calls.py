@@ -11,7 +11,7 @@ from console.audit import record
 from console.calls import call_in_scope, pending_calls, recordings_of, today_calls
 from console.scope import NotInScope
 from console.web import ConsoleContext, Viewer, context, db, field, form_with_csrf, render, viewer
-from models.call_log import CallLogEntry
+from models.call_log import CallLogEntry, log_entry_of
 from models.call_log_edit import InvalidLogEntry, save_call_log
 from models.categories import CategoryEntry
 from models.quality import Evaluation, UndercoverResult
@@ -144,9 +144,7 @@ def routes() -> APIRouter:
 def _call_with_entry(session: Session, who: Viewer, raw_id: str):
     """The call in the viewer's scope (404 otherwise) and its 12330 record, if filed."""
     call = call_in_scope(session, who.user, parse_call_id(raw_id))
-    entry = session.scalars(
-        select(CallLogEntry).where(CallLogEntry.call_id == call.id)
-    ).one_or_none()
+    entry = log_entry_of(session, call.id)
     return call, entry
 
 

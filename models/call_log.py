@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import CODE_LENGTH, Base, utc_now
 from models.calls import Call, CallOutcome
@@ -131,6 +131,13 @@ class CallLogHistory(Base):
 
 def _filled(column: ColumnElement[str | None]) -> ColumnElement[bool]:
     return and_(column.is_not(None), column != "")
+
+
+def log_entry_of(session: Session, call_id: int) -> CallLogEntry | None:
+    """The call's current log entry, if an operator has filed one."""
+    return session.scalars(
+        select(CallLogEntry).where(CallLogEntry.call_id == call_id)
+    ).one_or_none()
 
 
 def log_complete() -> ColumnElement[bool]:

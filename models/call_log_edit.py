@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.base import utc_now
-from models.call_log import CallLogEntry, CallLogHistory, CallLogIpType
+from models.call_log import CallLogEntry, CallLogHistory, CallLogIpType, log_entry_of
 from models.calls import Call
 from models.categories import CategoryEntry
 
@@ -43,9 +43,7 @@ def save_call_log(
         raise InvalidLogEntry(f"at: {at.isoformat()} has no time zone")
     if session.get(Call, call_id) is None:
         raise LookupError(f"no call {call_id}")
-    entry = session.scalars(
-        select(CallLogEntry).where(CallLogEntry.call_id == call_id)
-    ).one_or_none()
+    entry = log_entry_of(session, call_id)
     wanted_ip_types = sorted(set(ip_types))
     _check_codes(session, entry, caller_role, caller_entity, service_type, wanted_ip_types)
     if is_sme and not _has_flag(session, "caller_entity", caller_entity, "sme"):
