@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import delete, select
@@ -158,7 +156,6 @@ def routes() -> APIRouter:
             directory=loaded.directory,
             evaluation=loaded.evaluation,
             settings=ctx.settings,
-            today=dt.date.today(),
         )
 
     return router
