@@ -12,6 +12,7 @@ from console_support import (
     PASSWORD,
     add_user,
     app_client,
+    config_holder,
     console_settings,
     csrf_of,
     login,
@@ -203,6 +204,18 @@ def test_operator_cannot_open_supervisor_pages(env):
     assert client.get("/admin/users").status_code == 404
     assert signed_in(env, "sup-sh").get("/admin/users").status_code == 404
     assert signed_in(env, "admin").get("/admin/users").status_code == 200
+
+
+def test_admin_alone_reads_the_loaded_config(env):
+    for name in ("op-sh", "sup-sh"):
+        assert signed_in(env, name).get("/admin/config").status_code == 404, name
+    page = signed_in(env, "admin").get("/admin/config")
+    assert page.status_code == 200
+    holder = config_holder(env[0]).current
+    for centre in holder.directory.centres:
+        assert f"<td>{centre.id}</td><td>{centre.name}</td>" in page.text
+    for item in holder.evaluation.items:
+        assert f"{item.label_zh}（{item.max_points} 分）" in page.text
 
 
 @pytest.mark.parametrize(
