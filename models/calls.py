@@ -88,6 +88,8 @@ class Call(Base):
     source: Mapped[CallSource] = mapped_column(
         str_enum(CallSource, "call_source"), default=CallSource.AGI
     )
+    # Who set the outcome: the live hangup step wins over reconcile, never the reverse.
+    closed_by: Mapped[CallSource | None] = mapped_column(str_enum(CallSource, "closed_by"))
 
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
@@ -107,13 +109,18 @@ class CallEvent(Base):
     """
 
     __tablename__ = "call_events"
-    __table_args__ = (Index(None, "call_id", "id"),)
+    __table_args__ = (
+        Index(None, "call_id", "id"),
+        Index("uq_call_events_journal_key", "journal_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     step: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None]
+    # "<journal id>:<seq>" for events replayed from a journal: written at most once.
+    journal_key: Mapped[str | None] = mapped_column(String(64))
 
     call: Mapped[Call] = relationship(back_populates="events")
 

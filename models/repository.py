@@ -74,7 +74,7 @@ def create_call(
         "created_at": now,
         "updated_at": now,
     }
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = _insert(session)
     session.execute(insert(Call).values(values).on_conflict_do_nothing(index_elements=["uniqueid"]))
     # populate_existing: a copy already in this session's identity map may predate the row.
     query = select(Call).where(Call.uniqueid == uniqueid).execution_options(populate_existing=True)
@@ -83,6 +83,16 @@ def create_call(
 
 def get_call(session: Session, uniqueid: str) -> Call | None:
     return session.scalars(select(Call).where(Call.uniqueid == uniqueid)).one_or_none()
+
+
+def outcomes(session: Session, uniqueids: list[str]) -> dict[str, CallOutcome]:
+    """uniqueid -> outcome for the calls of `uniqueids` that have a row."""
+    found: dict[str, CallOutcome] = {}
+    for start in range(0, len(uniqueids), 500):
+        chunk = uniqueids[start : start + 500]
+        rows = session.execute(select(Call.uniqueid, Call.outcome).where(Call.uniqueid.in_(chunk)))
+        found.update({uid: CallOutcome(outcome) for uid, outcome in rows})
+    return found
 
 
 def append_event(
@@ -101,6 +111,56 @@ def append_event(
     session.add(event)
     session.flush()
     return event
+
+
+def append_event_once(
+    session: Session,
+    call_id: int,
+    step: str,
+    detail: dict[str, Any] | None,
+    *,
+    at: dt.datetime,
+    journal_key: str,
+) -> None:
+    """Add an event replayed from a journal; a replay of the same entry adds nothing."""
+    _check_text("step", step, 64, required=True)
+    _check_text("journal_key", journal_key, 64, required=True)
+    _check_aware("at", at)
+    values = {
+        "call_id": call_id,
+        "step": step,
+        "detail": detail,
+        "at": at,
+        "journal_key": journal_key,
+    }
+    statement = _insert(session)(CallEvent).values(values)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["journal_key"]))
+
+
+def close_call(
+    session: Session,
+    call_id: int,
+    outcome: CallOutcome,
+    *,
+    closed_by: CallSource,
+    **fields: Any,
+) -> bool:
+    """Set the call's outcome unless a better source already did; True if it was set.
+
+    Reconcile only closes calls still in progress; the live hangup step also replaces
+    an outcome reconcile guessed from the CDR, never the other way round.
+    """
+    call = session.get(Call, call_id, with_for_update=True, populate_existing=True)
+    if call is None:
+        raise LookupError(f"no call {call_id}")
+    if call.outcome is not CallOutcome.IN_PROGRESS:
+        live_over_guess = closed_by is CallSource.AGI and call.closed_by is CallSource.RECONCILED
+        if not live_over_guess:
+            return False
+    update_call_outcome(session, call_id, outcome, **fields)
+    call.closed_by = closed_by
+    session.flush()
+    return True
 
 
 def set_call_routing(
@@ -271,6 +331,11 @@ def check_relative_path(name: str, path: str) -> None:
         raise ValueError(f"{name}: {path!r} must be relative to its root")
     if ".." in pure.parts or "\x00" in path:
         raise ValueError(f"{name}: {path!r} must stay below its root")
+
+
+def _insert(session: Session) -> Any:
+    """INSERT with ON CONFLICT for the session's backend."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _call(session: Session, call_id: int) -> Call:
