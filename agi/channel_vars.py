@@ -8,6 +8,7 @@ QUEUE = "HOTLINE_QUEUE"
 RING_TIMEOUT = "HOTLINE_RING_TIMEOUT"
 MAILBOX = "HOTLINE_MAILBOX"
 VM_PROMPT = "HOTLINE_VM_PROMPT"
+GREETING = "HOTLINE_GREETING"  # the centre's greeting; the dialplan plays it if we did not
 GREETING_DONE = "HOTLINE_GREETING_DONE"
 AGI_FAILED = "HOTLINE_AGI_FAILED"  # 1 = the server gave up; the dialplan's fallback runs
 OUTCOME = "HOTLINE_OUTCOME"  # the step the call is in; the hangup handler reports it

@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from sqlalchemy.orm import Session
 
 from agi.flow.archive import SETTLE_SECONDS, collect_voicemail, index_recording
+from agi.flow.calllog import CallRecorder
 from agi.flow.hangup import OUTCOME_BY_STEP
 from agi.flow.identity import safe_digits, sanitize_caller
 from agi.flow.services import CallServices
+from calllog.drain import Drainer
+from models import repository as repo
 from models.calls import CallOutcome, CallSource
 
 log = structlog.get_logger("reconcile")
@@ -89,25 +93,54 @@ def read_cdr_calls(path: Path, since: dt.datetime | None = None) -> list[CdrCall
     return list(calls.values())
 
 
-async def reconcile(services: CallServices, since: dt.datetime | None = None) -> int:
-    """Close every CDR call (since `since`) the log lacks or left in progress; how many."""
+# A call that ended this recently may still have its hangup step on the way (in the
+# journal's memory buffer, or in another server): the next run looks again.
+GRACE_SECONDS = 60.0
+
+
+async def reconcile(
+    services: CallServices,
+    drainer: Drainer,
+    since: dt.datetime | None = None,
+    *,
+    server_started: dt.datetime | None = None,
+) -> int:
+    """Close every CDR call (since `since`) the log lacks or left in progress; how many.
+
+    Safe beside a live drain. Calls with entries still in this server's journal, and
+    calls that ended after `server_started` less than GRACE_SECONDS ago, are left to
+    the live path. Database work runs on the drainer's own thread, so it never races
+    this server's drain; `close_call` never lets a reconciled outcome replace a live
+    one written by another server.
+    """
     cdr_calls = await asyncio.to_thread(read_cdr_calls, services.settings.cdr_csv, since)
     if not cdr_calls:
         return 0
-    known = await services.calllog.outcomes([c.uniqueid for c in cdr_calls])
+    pending = await services.journal.run(lambda j: j.pending_uniqueids())
+    settled_before = services.clock() - dt.timedelta(seconds=GRACE_SECONDS)
+    if server_started is not None:  # no hangup step of ours is on the way for older calls
+        settled_before = max(settled_before, server_started)
+    candidates = [
+        c for c in cdr_calls if c.uniqueid not in pending and (c.end or c.start) < settled_before
+    ]
+    uniqueids = [c.uniqueid for c in candidates]
+    known = await drainer.in_db_thread(lambda s: repo.outcomes(s, uniqueids))
     fixed = 0
-    for cdr in cdr_calls:
+    for cdr in candidates:
         if known.get(cdr.uniqueid, CallOutcome.IN_PROGRESS) is not CallOutcome.IN_PROGRESS:
             continue
-        await _close_call(services, cdr, create=cdr.uniqueid not in known)
-        fixed += 1
+        if await drainer.in_db_thread(lambda s, c=cdr: _close_call(s, c)):
+            await _archive(services, cdr)
+            fixed += 1
     log.info("reconcile.done", calls=fixed)
     return fixed
 
 
-async def _close_call(services: CallServices, cdr: CdrCall, *, create: bool) -> None:
-    calllog = services.calllog
-    call_id = await calllog.start_call(
+def _close_call(session: Session, cdr: CdrCall) -> bool:
+    """Create or close the call's row from its CDR; False if a live close got there first."""
+    existed = repo.get_call(session, cdr.uniqueid) is not None
+    call = repo.create_call(
+        session,
         uniqueid=cdr.uniqueid,
         linkedid=cdr.linkedid,
         started_at=cdr.start,
@@ -125,23 +158,46 @@ async def _close_call(services: CallServices, cdr: CdrCall, *, create: bool) -> 
         reason = "FastAGI unavailable: fallback greeting and national voicemail (reconciled)"
     elif outcome is CallOutcome.FAILED:
         reason = f"reconciled: call ended in unknown step {cdr.step[:40]!r}"
-    if create and cdr.centre:
-        await calllog.routed(
-            call_id, area_code=None, centre_id=cdr.centre, is_open=None, reason=None
+    if not existed and cdr.centre:
+        repo.set_call_routing(
+            session, call.id, area_code=None, centre_id=cdr.centre, is_open=None, open_reason=None
         )
-    await calllog.finish(call_id, outcome, ended_at=cdr.end, failure_reason=reason)
-    await calllog.event(call_id, "reconciled", {"step": cdr.step, "created": create})
+    closed = repo.close_call(
+        session,
+        call.id,
+        outcome,
+        closed_by=CallSource.RECONCILED,
+        ended_at=cdr.end,
+        failure_reason=reason,
+    )
+    if closed:
+        repo.append_event(
+            session, call.id, "reconciled", {"step": cdr.step, "created": not existed}
+        )
+    return closed
+
+
+async def _archive(services: CallServices, cdr: CdrCall) -> None:
+    """Index the call's recording and voicemail, through the journal like a live call."""
+    recorder = CallRecorder.for_call(
+        services.journal,
+        uniqueid=cdr.uniqueid,
+        linkedid=cdr.linkedid,
+        started_at=cdr.start,
+        dialled_number=cdr.dialled,
+        caller_number=cdr.caller,
+        trunk_area_code=None,
+        is_test=cdr.is_test,
+    )
     # Files of a call that ended a while ago are complete: check once, do not wait.
     ended = cdr.end or cdr.start
     recent = (services.clock() - ended).total_seconds() < SETTLE_SECONDS
     wait = SETTLE_SECONDS if recent else 0.0
-    await index_recording(
-        services, call_id, cdr.uniqueid, cdr.recording_relpath, cdr.start, settle_seconds=wait
-    )
-    if outcome is CallOutcome.VOICEMAIL:
+    await index_recording(services, recorder, cdr.recording_relpath, cdr.start, settle_seconds=wait)
+    if OUTCOME_BY_STEP.get(cdr.step) is CallOutcome.VOICEMAIL:
         mailbox = "national" if cdr.step == "fallback" else _mailbox(services, cdr.centre)
         await collect_voicemail(
-            services, call_id, cdr.uniqueid, cdr.channel, mailbox, cdr.start, wait_seconds=wait
+            services, recorder, cdr.channel, mailbox, cdr.start, wait_seconds=wait
         )
 
 

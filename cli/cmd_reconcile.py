@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo
 from config.logging import configure_logging
 from config.problems import ConfigInvalid
 from config.settings import load_settings
+
+DRAIN_SECONDS = 30.0  # what the database has not taken by then waits in the journal
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,8 +54,10 @@ async def _reconcile(settings, since: dt.datetime | None) -> int:
     from agi.app import Service
     from agi.reconcile import reconcile
 
-    service = Service(settings)
+    # A journal of its own: never the one a running `serve` writes.
+    service = Service(dataclasses.replace(settings, instance=f"{settings.instance}-reconcile"))
+    await service.open_log()
     try:
-        return await reconcile(service.services, since)
+        return await reconcile(service.services, service.drainer, since)
     finally:
-        service.engine.dispose()
+        await service.close_log(DRAIN_SECONDS)

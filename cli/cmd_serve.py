@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import signal
 import sys
@@ -37,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also serve the web console (console_host:console_port)",
     )
     parser.add_argument(
+        "--instance",
+        metavar="NAME",
+        help="this server's name: its own journal, for two servers on one machine",
+    )
+    parser.add_argument(
         "--wait-healthy", type=float, metavar="SECONDS", help="wait for a running server"
     )
     parser.set_defaults(func=run)
@@ -44,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    if args.instance is not None:
+        settings = with_instance(settings, args.instance)
+        if settings is None:
+            return 2
     if args.wait_healthy is not None:
         return wait_healthy(settings.health_host, settings.health_port, args.wait_healthy)
     configure_logging(settings.log_level)
@@ -94,6 +104,18 @@ async def _serve(settings, drain: float, allow_test_clock: bool, with_console: b
         await console.stop()
     await service.stop(drain)
     return 0
+
+
+def with_instance(settings, name: str):
+    """Settings for `--instance NAME`, checked like the setting; None (and a message) if bad."""
+    from config.settings import ENV_PREFIX, SettingsError
+
+    try:
+        checked = load_settings(path=None, environ={ENV_PREFIX + "INSTANCE": name}).instance
+    except SettingsError as exc:
+        print(f"error: --instance: {exc}", file=sys.stderr)
+        return None
+    return dataclasses.replace(settings, instance=checked)
 
 
 def wait_healthy(host: str, port: int, seconds: float) -> int:

@@ -72,9 +72,20 @@ class Settings:
     console_callback_working_days: int = 1
     console_login_max_failures: int = 5  # per user name, and per address, in the window
     console_login_window_minutes: int = 15
-    # serve's start-up reconcile looks this many days back in the CDR (`reconcile --since`
-    # reaches further).
+    # serve's reconcile looks this many days back in the CDR (`reconcile --since` reaches
+    # further); it runs once the AGI port listens, then every reconcile_minutes.
     reconcile_days: int = 14
+    reconcile_minutes: int = 5
+    # Names this server's journal (data_dir/journal-<instance>.sqlite3) and its log lines;
+    # two servers on one machine need two names (`serve --instance b`).
+    instance: str = "main"
+    # The journal's disk bound: past it entries wait in memory, then are dropped (loudly);
+    # the calls go on and reconcile rebuilds their rows from the CDR.
+    journal_max_mb: int = 1024
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / f"journal-{self.instance}.sqlite3"
 
 
 _PATH_FIELDS = {f.name for f in dataclasses.fields(Settings) if f.type in ("Path", Path)}
@@ -93,7 +104,7 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             number = _integer(value)
             if name.endswith("_port") and not 1 <= number <= 65535:
                 raise ValueError(f"port {number} out of range 1..65535")
-            if name.endswith(("_days", "_hours", "_minutes", "_failures")) and number < 1:
+            if name.endswith(("_days", "_hours", "_minutes", "_failures", "_mb")) and number < 1:
                 raise ValueError(f"{number} days: must be at least 1")
             return number
         if name in _BOOL_FIELDS:
@@ -112,6 +123,8 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
                 raise ValueError(f"expected a number, got {value!r}") from None
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {type(value).__name__}")
+        if name == "instance" and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", value):
+            raise ValueError(f"{value!r}: lowercase letters, digits, - and _ (at most 32)")
         return value
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{source}: {name}: {exc}") from exc

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import structlog
 
+from agi.flow.calllog import CallRecorder
 from agi.flow.services import CallServices
 from recordings.layout import UnsafePathError, recording_relpath, resolve_under_root
 from recordings.verify import RecordingCheck, verify_recording_async
@@ -29,22 +30,21 @@ MAX_CALL_SECONDS = 3600  # TIMEOUT(absolute) in hotline12330-extensions.conf
 
 async def archive_call_files(
     services: CallServices,
+    recorder: CallRecorder,
     *,
-    call_id: int,
-    uniqueid: str,
     channel: str,
     recording_relpath: str,
     mailbox: str | None,
     started_hint: dt.datetime,
 ) -> None:
-    structlog.contextvars.bind_contextvars(call_id=uniqueid)
+    structlog.contextvars.bind_contextvars(call_id=recorder.uniqueid)
     try:
-        await index_recording(services, call_id, uniqueid, recording_relpath, started_hint)
+        await index_recording(services, recorder, recording_relpath, started_hint)
     except Exception:
         log.exception("archive.recording_failed")
     if mailbox:
         try:
-            await collect_voicemail(services, call_id, uniqueid, channel, mailbox, started_hint)
+            await collect_voicemail(services, recorder, channel, mailbox, started_hint)
         except Exception:
             log.exception("archive.voicemail_failed")
 
@@ -66,8 +66,7 @@ async def settled_check(path: Path, limit_seconds: float = SETTLE_SECONDS) -> Re
 
 async def index_recording(
     services: CallServices,
-    call_id: int,
-    uniqueid: str,
+    recorder: CallRecorder,
     relpath: str,
     started_hint: dt.datetime,
     *,
@@ -81,11 +80,10 @@ async def index_recording(
         log.warning("archive.unsafe_recording_path", relpath=relpath[:200])
         path = None
     if path is None:
-        relpath = str(recording_relpath(uniqueid, started_hint))
+        relpath = str(recording_relpath(recorder.uniqueid, started_hint))
         path = root / relpath
     check = await settled_check(path, settle_seconds)
-    await services.calllog.add_recording(
-        call_id,
+    recorder.recording(
         relpath,
         status=check.status,
         size_bytes=check.bytes or None,
@@ -119,8 +117,7 @@ def _find_message(inbox: Path, channel: str, not_before: float) -> Path | None:
 
 async def collect_voicemail(
     services: CallServices,
-    call_id: int,
-    uniqueid: str,
+    recorder: CallRecorder,
     channel: str,
     mailbox: str,
     started_hint: dt.datetime,
@@ -142,12 +139,11 @@ async def collect_voicemail(
         log.info("archive.no_voicemail", mailbox=mailbox)
         return
     # Archive a copy beside the recordings: Asterisk renumbers or deletes spool messages.
-    relpath = f"voicemail/{recording_relpath(uniqueid, started_hint)}"
+    relpath = f"voicemail/{recording_relpath(recorder.uniqueid, started_hint)}"
     target = services.settings.recordings_root / relpath
     await asyncio.to_thread(_copy, message, target)
     check = await settled_check(target, limit_seconds=2.0)
-    await services.calllog.add_voicemail(
-        call_id,
+    recorder.voicemail(
         mailbox=mailbox,
         file=relpath,
         duration_seconds=check.duration_seconds if check.ok else None,

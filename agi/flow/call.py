@@ -1,8 +1,12 @@
 """The `call` AGI: route, greet, run the menu, and hand the call back to the dialplan.
 
-Fail-open: any hangup is logged with the step it happened in; any other error
-re-raises so the server sets HOTLINE_AGI_FAILED and the dialplan's fallback
-(greeting + national voicemail) takes the caller.
+Route first, from memory: the decision needs only the config and the clock, and the
+route variables are set before the greeting, so from then on the dialplan rings the
+centre (or takes its message) whatever happens to this server. The log is journalled
+behind the call (agi.flow.calllog), never waited for.
+
+A hangup is logged with the step it happened in; an error before the route is set
+re-raises, so the server sets HOTLINE_AGI_FAILED and the dialplan's own fallback runs.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import structlog
 
 from agi import channel_vars as cv
 from agi.errors import AgiError, AgiHangup
+from agi.flow.calllog import CallRecorder
 from agi.flow.context import CallContext
 from agi.flow.greeting import play_greeting
 from agi.flow.handoff import ring_operators, take_message
@@ -39,34 +44,35 @@ async def handle_call(session: AgiSession, services: CallServices) -> None:
     identity = await identify(session)
     started_at = services.clock()
     at = identity.test_at if identity.test_at and services.allow_test_clock else started_at
-    call_id = await services.calllog.start_call(
+    recorder = CallRecorder.for_call(
+        services.journal,
         uniqueid=identity.uniqueid,
         linkedid=identity.linkedid,
         started_at=started_at,
-        dialled_number=identity.dialled or "12330",
-        caller_number=identity.caller or None,
-        trunk_area_code=identity.trunk_area or None,
+        dialled_number=identity.dialled,
+        caller_number=identity.caller,
+        trunk_area_code=identity.trunk_area,
         is_test=identity.is_test,
     )
     ctx = CallContext(
         session=session,
         identity=identity,
-        calllog=services.calllog,
+        calllog=recorder,
         prompts=PromptPaths(services.settings.prompts_dir),
-        call_id=call_id,
     )
-    await ctx.event("call_start", caller=identity.caller, dialled=identity.dialled)
+    recorder.start()
+    ctx.event("call_start", caller=identity.caller, dialled=identity.dialled)
     try:
         await route_call(ctx, services.config.current, at)
     except AgiHangup:
         outcome = ABANDONED_AT_STEP.get(ctx.step, CallOutcome.ABANDONED_GREETING)
         log.info("call.caller_hung_up", step=ctx.step)
-        await ctx.event("caller_hung_up", step=ctx.step)
+        ctx.event("caller_hung_up", step=ctx.step)
         # Dead-mode SET VARIABLE: the hangup handler reports this outcome.
         with contextlib.suppress(AgiError):
             await session.set_variable(cv.OUTCOME, outcome.value)
     except Exception as exc:
-        await ctx.event("agi_failed", step=ctx.step, error=repr(exc)[:500])
+        ctx.event("agi_failed", step=ctx.step, error=repr(exc)[:500])
         raise
 
 
@@ -74,7 +80,7 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
     directory, calendar = config.directory, config.calendar
     identity = ctx.identity
     decision = decide(directory, calendar, identity.dialled or "12330", identity.trunk_area, at)
-    await ctx.event("routed", decision=decision.to_dict())
+    ctx.event("routed", decision=decision.to_dict())
     log.info("call.routed", action=decision.action.value, reason=decision.reason)
     greeted = False
     if decision.action is Action.MENU:
@@ -88,7 +94,7 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
         decision = decide_after_menu(
             directory, calendar, decision, outcome.centre_id, at, how=outcome.reason
         )
-        await ctx.event("routed_after_menu", decision=decision.to_dict())
+        ctx.event("routed_after_menu", decision=decision.to_dict())
 
     assert decision.centre_id is not None and decision.open_state is not None
     centre = directory.centre(decision.centre_id)
@@ -96,20 +102,19 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
     state = decision.open_state
     for warning in state.warnings:
         log.warning("call.calendar_warning", warning=warning)
-    await ctx.calllog.routed(
-        ctx.call_id,
+    # The centre first, so the hangup step can log it even when the caller leaves during
+    # the greeting (the dialplan also bills the CDR to it); then the route, then the log.
+    await ctx.session.set_variable(cv.CENTRE, centre.id)
+    ctx.step = "handoff"
+    if decision.action is Action.GREET_AND_RING:
+        await ring_operators(ctx, centre)
+    else:
+        await take_message(ctx, centre)
+    ctx.calllog.routed(
         area_code=decision.area_code,
         centre_id=centre.id,
         is_open=state.is_open,
         reason=state.reason[:255],
     )
-    # Set as soon as the centre is known, so the hangup step can log it even when the
-    # caller leaves during the greeting (the dialplan also bills the CDR to it).
-    await ctx.session.set_variable(cv.CENTRE, centre.id)
-    ctx.step = "handoff"
-    if decision.action is Action.GREET_AND_RING:
-        if not greeted:
-            await play_greeting(ctx, centre)
-        await ring_operators(ctx, centre)
-    else:
-        await take_message(ctx, centre)
+    if decision.action is Action.GREET_AND_RING and not greeted:
+        await play_greeting(ctx, centre)

@@ -1,113 +1,77 @@
-"""The call log as the call path sees it: async methods over the pooled engine.
+"""The call log as one call's flow sees it: entries for the journal, never a wait.
 
-Each method is one short transaction run in a worker thread (asyncio.to_thread),
-so a slow database never blocks the event loop and no call opens a connection of
-its own: the engine's pool is shared by the whole server.
+Each method queues a journal entry (calllog.writer) and returns at once; the drainer
+puts it in the database later. Nothing here can fail a call or hold up a caller.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
-from models import repository as repo
-from models.calls import Call, CallOutcome
-from models.recordings import Recording, RecordingStatus
-from models.voicemail import Voicemail
-
-T = TypeVar("T")
+from calllog.apply import Kind, identity_body
+from calllog.writer import JournalWriter
+from models.calls import CallOutcome
+from models.recordings import RecordingStatus
 
 
-class CallLog:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+class CallRecorder:
+    def __init__(self, journal: JournalWriter, identity: dict[str, Any]) -> None:
+        self._journal = journal
+        self._identity = identity
+        self.uniqueid: str = identity["uniqueid"]
 
-    async def _run(self, work: Callable[[Session], T]) -> T:
-        def transaction() -> T:
-            with self._sessions.begin() as session:
-                return work(session)
-
-        return await asyncio.to_thread(transaction)
-
-    async def start_call(self, **fields: Any) -> int:
-        """Create (or find, if it exists) the row for fields['uniqueid']; returns its id."""
-        return await self._run(lambda s: repo.create_call(s, **fields).id)
-
-    async def call_id(self, uniqueid: str) -> int | None:
-        def find(session: Session) -> int | None:
-            call = repo.get_call(session, uniqueid)
-            return call.id if call else None
-
-        return await self._run(find)
-
-    async def outcomes(self, uniqueids: list[str]) -> dict[str, CallOutcome]:
-        """uniqueid -> outcome for the calls of `uniqueids` that have a row."""
-
-        def load(session: Session) -> dict[str, CallOutcome]:
-            found: dict[str, CallOutcome] = {}
-            for start in range(0, len(uniqueids), 500):
-                chunk = uniqueids[start : start + 500]
-                rows = session.execute(
-                    select(Call.uniqueid, Call.outcome).where(Call.uniqueid.in_(chunk))
-                )
-                found.update({uid: CallOutcome(outcome) for uid, outcome in rows})
-            return found
-
-        return await self._run(load)
-
-    async def event(self, call_id: int, step: str, detail: dict[str, Any] | None = None) -> None:
-        await self._run(lambda s: repo.append_event(s, call_id, step, detail))
-
-    async def routed(
-        self,
-        call_id: int,
+    @classmethod
+    def for_call(
+        cls,
+        journal: JournalWriter,
         *,
-        area_code: str | None,
-        centre_id: str | None,
-        is_open: bool | None,
-        reason: str | None,
-    ) -> None:
-        await self._run(
-            lambda s: repo.set_call_routing(
-                s,
-                call_id,
-                area_code=area_code,
-                centre_id=centre_id,
-                is_open=is_open,
-                open_reason=reason,
-            )
+        uniqueid: str,
+        linkedid: str,
+        started_at: dt.datetime,
+        dialled_number: str,
+        caller_number: str | None,
+        trunk_area_code: str | None,
+        is_test: bool,
+    ) -> CallRecorder:
+        return cls(
+            journal,
+            identity_body(
+                uniqueid=uniqueid,
+                linkedid=linkedid or uniqueid,
+                started_at=started_at,
+                dialled_number=dialled_number or "12330",
+                caller_number=caller_number or None,
+                trunk_area_code=trunk_area_code or None,
+                is_test=is_test,
+            ),
         )
 
-    async def menu(self, call_id: int, *, digits: str, invalid: int, timeouts: int) -> None:
-        await self._run(
-            lambda s: repo.set_call_menu(
-                s, call_id, digits=digits, invalid_count=invalid, timeout_count=timeouts
-            )
-        )
+    def _record(self, kind: Kind, body: dict[str, Any]) -> None:
+        self._journal.record(self.uniqueid, kind.value, body)
 
-    async def finish(self, call_id: int, outcome: CallOutcome, **fields: Any) -> None:
-        await self._run(lambda s: repo.update_call_outcome(s, call_id, outcome, **fields))
+    def start(self) -> None:
+        self._record(Kind.START, {"call": self._identity})
 
-    async def snapshot(self, call_id: int) -> Call:
-        """A detached copy of the row (for tests and the `call` command)."""
+    def event(self, step: str, /, **detail: Any) -> None:
+        at = dt.datetime.now(dt.UTC).isoformat()
+        self._record(Kind.EVENT, {"step": step, "detail": detail or None, "at": at})
 
-        def load(session: Session) -> Call:
-            call = session.get(Call, call_id)
-            if call is None:
-                raise LookupError(call_id)
-            session.expunge(call)
-            return call
+    def routed(self, *, area_code: str | None, centre_id: str, is_open: bool, reason: str) -> None:
+        body = {"area_code": area_code, "centre_id": centre_id, "is_open": is_open}
+        self._record(Kind.ROUTED, {**body, "reason": reason})
 
-        return await self._run(load)
+    def menu(self, *, digits: str, invalid: int, timeouts: int) -> None:
+        self._record(Kind.MENU, {"digits": digits, "invalid": invalid, "timeouts": timeouts})
 
-    async def add_recording(
+    def finish(self, outcome: CallOutcome, **fields: Any) -> None:
+        body: dict[str, Any] = {"outcome": outcome.value, "call": self._identity}
+        for name, value in fields.items():
+            body[name] = value.isoformat() if isinstance(value, dt.datetime) else value
+        self._record(Kind.FINISH, body)
+
+    def recording(
         self,
-        call_id: int,
         path: str,
         *,
         status: RecordingStatus,
@@ -115,42 +79,14 @@ class CallLog:
         duration_seconds: float | None,
         sha256: str | None,
     ) -> None:
-        """Index a recording once: a second check of the same path updates the row."""
+        body = {"path": path, "status": RecordingStatus(status).value, "bytes": size_bytes}
+        self._record(
+            Kind.RECORDING, {**body, "duration_seconds": duration_seconds, "sha256": sha256}
+        )
 
-        def upsert(session: Session) -> None:
-            existing = session.scalars(
-                select(Recording).where(Recording.path == path)
-            ).one_or_none()
-            if existing is None:
-                repo.add_recording(
-                    session,
-                    call_id,
-                    path,
-                    status=status,
-                    size_bytes=size_bytes,
-                    duration_seconds=duration_seconds,
-                    sha256=sha256,
-                )
-                return
-            existing.status = status
-            existing.bytes = size_bytes
-            existing.duration_seconds = duration_seconds
-            existing.sha256 = sha256
-
-        await self._run(upsert)
-
-    async def add_voicemail(
-        self, call_id: int, *, mailbox: str, file: str, duration_seconds: float | None
-    ) -> None:
-        def insert_once(session: Session) -> None:
-            existing = select(Voicemail.id).where(Voicemail.call_id == call_id).limit(1)
-            if session.scalar(existing) is not None:
-                return
-            repo.add_voicemail(
-                session, call_id, mailbox=mailbox, file=file, duration_seconds=duration_seconds
-            )
-
-        await self._run(insert_once)
+    def voicemail(self, *, mailbox: str, file: str, duration_seconds: float | None) -> None:
+        body = {"mailbox": mailbox, "file": file, "duration_seconds": duration_seconds}
+        self._record(Kind.VOICEMAIL, body)
 
 
 def utc_from_epoch(raw: str | None) -> dt.datetime | None:

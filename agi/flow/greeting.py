@@ -12,4 +12,4 @@ async def play_greeting(ctx: CallContext, centre: Centre | None) -> None:
     prompt = ctx.prompts.greeting(centre)
     await ctx.session.stream_file(prompt, play_seconds=await ctx.prompts.seconds(prompt))
     await ctx.session.set_variable(cv.GREETING_DONE, "1")
-    await ctx.event("greeting_played", prompt=prompt)
+    ctx.event("greeting_played", prompt=prompt)

@@ -1,22 +1,23 @@
-"""The `hangup` AGI (run by the dialplan's hangup handler): close the call row.
+"""The `hangup` AGI (run by the dialplan's hangup handler): close the call's log.
 
-The channel is already gone, so only dead-mode commands work here. The dialplan
-passes the step the call ended in (HOTLINE_OUTCOME); the outcome follows from it.
-File checks (recording, voicemail) run in the background: MixMonitor finishes
-writing only after the channel is destroyed.
+The channel is already gone, so the dialplan passes everything as arguments (no
+dead-mode round trips): the step the call ended in (HOTLINE_OUTCOME), the recording,
+the centre, the queue's answer details, the mailbox and the call's identity. The
+outcome follows from the step. File checks (recording, voicemail) run in the
+background: MixMonitor finishes writing only after the channel is destroyed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 
 import structlog
 
-from agi import channel_vars as cv
 from agi.flow.archive import archive_call_files
-from agi.flow.calllog import utc_from_epoch
-from agi.flow.identify import identify
+from agi.flow.calllog import CallRecorder, utc_from_epoch
+from agi.flow.identity import safe_digits, sanitize_caller
 from agi.flow.services import CallServices
 from agi.session import AgiSession
 from models.calls import CallOutcome
@@ -34,53 +35,69 @@ OUTCOME_BY_STEP = {
 }
 
 
+@dataclass(frozen=True)
+class HangupArgs:
+    """AGI(.../hangup,<step>,<rec relpath>,<centre>,<member interface>,<ring start>,
+    <answered at>,<mailbox>,<linkedid>,<test flag>,<dialled>,<trunk area>)"""
+
+    step: str
+    recording_relpath: str
+    centre: str
+    member_interface: str
+    ring_start: dt.datetime | None
+    answered_at: dt.datetime | None
+    mailbox: str
+    linkedid: str
+    is_test: bool
+    dialled: str
+    trunk_area: str
+
+    @classmethod
+    def parse(cls, arguments: list[str]) -> HangupArgs:
+        a = [*arguments, *[""] * 11][:11]
+        return cls(
+            step=a[0][:40],
+            recording_relpath=a[1],
+            centre=a[2][:32],
+            member_interface=a[3][:128],
+            ring_start=utc_from_epoch(a[4]),
+            answered_at=utc_from_epoch(a[5]),
+            mailbox=a[6][:64],
+            linkedid=a[7][:64],
+            is_test=a[8] == "1",
+            dialled=safe_digits(a[9]),
+            trunk_area=safe_digits(a[10]),
+        )
+
+
 async def handle_hangup(session: AgiSession, services: CallServices) -> None:
     ended_at = services.clock()
-    step = (session.arguments or [""])[0]
-    calllog = services.calllog
-    call_id = await calllog.call_id(session.uniqueid)
-    if call_id is None:
-        # The call AGI never ran (server was down then): open the row now.
-        identity = await identify(session)
-        call_id = await calllog.start_call(
-            uniqueid=identity.uniqueid,
-            linkedid=identity.linkedid,
-            started_at=ended_at,
-            dialled_number=identity.dialled or "12330",
-            caller_number=identity.caller or None,
-            trunk_area_code=identity.trunk_area or None,
-            is_test=identity.is_test,
-        )
-    centre = await session.get_variable(cv.CENTRE)
-    if centre:  # every log line of the call names its centre
-        structlog.contextvars.bind_contextvars(centre=centre[:32])
-    outcome = OUTCOME_BY_STEP.get(step, CallOutcome.FAILED)
-    fields: dict[str, object] = {"ended_at": ended_at}
-    if step == "fallback":
-        fields["failure_reason"] = "FastAGI unavailable or failed: fallback greeting and voicemail"
-    elif outcome is CallOutcome.FAILED:
-        fields["failure_reason"] = f"call ended in unknown step {step[:40]!r}"
-    if outcome is CallOutcome.ANSWERED:
-        fields.update(await _answer_details(session, ended_at))
-    elif outcome is CallOutcome.ABANDONED_RINGING:
-        ring_start = utc_from_epoch(await session.get_variable(cv.RING_START))
-        if ring_start:
-            fields["wait_seconds"] = max(0.0, (ended_at - ring_start).total_seconds())
-    await calllog.finish(call_id, outcome, **fields)
-    await calllog.event(call_id, "hangup", {"step": step, "outcome": outcome.value})
-    log.info("call.ended", outcome=outcome.value, step=step)
+    args = HangupArgs.parse(session.arguments)
+    if args.centre:  # every log line of the call names its centre
+        structlog.contextvars.bind_contextvars(centre=args.centre)
+    # The identity creates the row if the call AGI never ran (server down then).
+    recorder = CallRecorder.for_call(
+        services.journal,
+        uniqueid=session.uniqueid,
+        linkedid=args.linkedid,
+        started_at=ended_at,
+        dialled_number=args.dialled,
+        caller_number=sanitize_caller(session.callerid),
+        trunk_area_code=args.trunk_area,
+        is_test=args.is_test,
+    )
+    outcome = OUTCOME_BY_STEP.get(args.step, CallOutcome.FAILED)
+    recorder.finish(outcome, **close_fields(args, outcome, ended_at))
+    recorder.event("hangup", step=args.step, outcome=outcome.value)
+    log.info("call.ended", outcome=outcome.value, step=args.step)
 
-    mailbox = await session.get_variable(cv.MAILBOX) if outcome is CallOutcome.VOICEMAIL else None
-    if step == "fallback":
-        mailbox = "national"
     task = asyncio.create_task(
         archive_call_files(
             services,
-            call_id=call_id,
-            uniqueid=session.uniqueid,
+            recorder,
             channel=session.channel,
-            recording_relpath=[*session.arguments, "", ""][1],
-            mailbox=mailbox,
+            recording_relpath=args.recording_relpath,
+            mailbox=args.mailbox if outcome is CallOutcome.VOICEMAIL else None,
             started_hint=ended_at,
         )
     )
@@ -88,14 +105,20 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
     task.add_done_callback(services.background.discard)
 
 
-async def _answer_details(session: AgiSession, ended_at: dt.datetime) -> dict[str, object]:
-    line = (await session.get_variable(cv.MEMBERINTERFACE)) or "unknown"
-    ring_start = utc_from_epoch(await session.get_variable(cv.RING_START))
-    answered_at = utc_from_epoch(await session.get_variable(f"SHARED({cv.ANSWERED_AT})"))
-    details: dict[str, object] = {"answered_line": line[:128]}
-    if answered_at:
-        details["answered_at"] = answered_at
-        details["talk_seconds"] = max(0.0, (ended_at - answered_at).total_seconds())
-        if ring_start:
-            details["wait_seconds"] = max(0.0, (answered_at - ring_start).total_seconds())
-    return details
+def close_fields(args: HangupArgs, outcome: CallOutcome, ended_at: dt.datetime) -> dict:
+    fields: dict[str, object] = {"ended_at": ended_at}
+    if args.step == "fallback":
+        fields["failure_reason"] = "FastAGI unavailable or failed: fallback greeting and voicemail"
+    elif outcome is CallOutcome.FAILED:
+        fields["failure_reason"] = f"call ended in unknown step {args.step!r}"
+    if outcome is CallOutcome.ANSWERED:
+        fields["answered_line"] = args.member_interface or "unknown"
+        if args.answered_at:
+            fields["answered_at"] = args.answered_at
+            fields["talk_seconds"] = max(0.0, (ended_at - args.answered_at).total_seconds())
+            if args.ring_start:
+                wait = (args.answered_at - args.ring_start).total_seconds()
+                fields["wait_seconds"] = max(0.0, wait)
+    elif outcome is CallOutcome.ABANDONED_RINGING and args.ring_start:
+        fields["wait_seconds"] = max(0.0, (ended_at - args.ring_start).total_seconds())
+    return fields

@@ -19,19 +19,18 @@ async def run_menu(ctx: CallContext, menu: Menu) -> MenuOutcome:
         attempts.append(reply.digits or None)
         outcome = menu_choice(menu, attempts)
         problem = None if outcome.digit or not outcome.last_problem else outcome.last_problem
-        await ctx.event(
+        ctx.event(
             "menu_attempt", attempt=len(attempts), digit=reply.digits or None, problem=problem
         )
         if outcome.decided:
-            await ctx.event(
+            ctx.event(
                 "menu_choice",
                 centre=outcome.centre_id,
                 digit=outcome.digit,
                 by_default=outcome.by_default,
                 reason=outcome.reason,
             )
-            await ctx.calllog.menu(
-                ctx.call_id,
+            ctx.calllog.menu(
                 digits="".join(a or "-" for a in attempts)[:32],
                 invalid=outcome.invalid_count,
                 timeouts=outcome.timeout_count,

@@ -1,4 +1,8 @@
-"""What a call-flow step may use: config, call log, clock. Built once by `serve`."""
+"""What a call-flow step may use: config, the journal, the clock. Built once by `serve`.
+
+No database: the call path writes only to the journal (calllog.writer), which never
+makes a caller wait.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agi.flow.calllog import CallLog
+from calllog.writer import JournalWriter
 from config.holder import ConfigHolder
 from config.settings import Settings
 
@@ -19,7 +23,7 @@ def utc_now() -> dt.datetime:
 class CallServices:
     settings: Settings
     config: ConfigHolder
-    calllog: CallLog
+    journal: JournalWriter
     clock: Callable[[], dt.datetime] = utc_now
     # Only test stacks honour HOTLINE_TEST_AT (a forced call time): never production.
     allow_test_clock: bool = False
