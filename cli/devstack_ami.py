@@ -66,6 +66,8 @@ class CallResult:
     variables: dict[str, str] = field(default_factory=dict)
     history: list[tuple[str, str]] = field(default_factory=list)  # every VarSet, in order
     applications: list[str] = field(default_factory=list)  # Newexten apps of the call leg
+    # (event loop time, application) of each Newexten on the call leg, as AMI told us.
+    app_times: list[tuple[float, str]] = field(default_factory=list)
     hangup_cause: str = ""
     ended: bool = False
 
@@ -76,6 +78,14 @@ class CallResult:
     @property
     def outcome(self) -> str:
         return self.variables.get("HOTLINE_OUTCOME", "")
+
+    def seconds_in(self, application: str) -> float | None:
+        """How long the call leg spent in the first `application` (e.g. "AGI"), from
+        Asterisk's side: its Newexten to the next one."""
+        for (at, app), (after, _next) in zip(self.app_times, self.app_times[1:], strict=False):
+            if app == application:
+                return after - at
+        return None
 
 
 def new_uniqueid() -> str:
@@ -134,6 +144,7 @@ async def originate_and_wait(
         started_at=dt.datetime.now(ZoneInfo(settings.timezone)),
     )
     finished = asyncio.Event()
+    loop = asyncio.get_running_loop()
     ours = {result.call_uniqueid, result.caller_uniqueid}
     hung_up: set[str] = set()
 
@@ -147,6 +158,7 @@ async def originate_and_wait(
     def on_newexten(_manager: Manager, event) -> None:
         if event.get("Uniqueid") == result.call_uniqueid:
             result.applications.append(event.get("Application", ""))
+            result.app_times.append((loop.time(), event.get("Application", "")))
 
     def on_hangup(_manager: Manager, event) -> None:
         uniqueid = event.get("Uniqueid")

@@ -182,10 +182,15 @@ def stack(asterisk_stack):
 
 
 @pytest.fixture
-def live_settings(stack, migrated_url):
+def live_settings(stack, migrated_url, tmp_path):
     # A base AGI timeout shorter than the greeting: playbacks must add the sound's length.
+    # Each test's own data dir: its own journal, for its own database.
     return dataclasses.replace(
-        stack.settings, database_url=migrated_url, health_port=0, agi_command_timeout=1.5
+        stack.settings,
+        data_dir=tmp_path,
+        database_url=migrated_url,
+        health_port=0,
+        agi_command_timeout=1.5,
     )
 
 
