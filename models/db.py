@@ -1,4 +1,5 @@
-"""Engines and sessions: one pooled engine per process, a short session per unit of work.
+"""Engines and sessions: a pooled engine per user of the database (the call path, the
+console), a short session per unit of work.
 
 The call path runs these synchronous sessions in worker threads (asyncio.to_thread);
 the engine's pool hands each thread its own connection, so never share a Session
