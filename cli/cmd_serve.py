@@ -70,22 +70,23 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(settings, drain: float, allow_test_clock: bool, with_console: bool) -> int:
     from agi.app import Service
     from console.app import create_app
-    from console.server import ConsoleServer
+    from console.server import ConsoleServer, console_engine
     from models.db import session_factory
 
+    # The console's own engine and pool: operators can never starve the call path's.
+    engine = console_engine(settings) if with_console else None
     service = Service(settings, allow_test_clock=allow_test_clock)
     await service.start()
     console = None
-    if with_console:
-        # Same engine (one pool) and same config holder: a SIGHUP reload reaches both.
-        app = create_app(
-            settings, config=service.services.config, sessions=session_factory(service.engine)
-        )
+    if engine is not None:
+        # The same config holder: a SIGHUP reload reaches both.
+        app = create_app(settings, config=service.services.config, sessions=session_factory(engine))
         console = ConsoleServer(app, settings.console_host, settings.console_port)
         try:
             await console.start()
         except OSError:
             await service.stop(drain)
+            engine.dispose()
             raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -103,6 +104,8 @@ async def _serve(settings, drain: float, allow_test_clock: bool, with_console: b
     if console is not None:
         await console.stop()
     await service.stop(drain)
+    if engine is not None:
+        engine.dispose()
     return 0
 
 

@@ -72,6 +72,9 @@ class Settings:
     console_callback_working_days: int = 1
     console_login_max_failures: int = 5  # per user name, and per address, in the window
     console_login_window_minutes: int = 15
+    # The console has its own connection pool; a request waits at most this many seconds
+    # for a connection, then gets a "busy" page instead of hanging.
+    console_pool_timeout: float = 5.0
     # serve's reconcile looks this many days back in the CDR (`reconcile --since` reaches
     # further); it runs once the AGI port listens, then every reconcile_minutes.
     reconcile_days: int = 14
@@ -118,9 +121,13 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise ValueError(f"expected a number, got {value!r}")
             try:
-                return float(value)
+                number = float(value)
             except ValueError:
                 raise ValueError(f"expected a number, got {value!r}") from None
+            # nan and inf fail this too: a timeout must be a real wait.
+            if name.endswith("_timeout") and not 0 < number < float("inf"):
+                raise ValueError(f"{value!r} seconds: must be positive")
+            return number
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {type(value).__name__}")
         if name == "instance" and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", value):

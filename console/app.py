@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
@@ -35,6 +37,8 @@ from console.web import (
     signed_in_viewer,
 )
 from models.base import utc_now
+
+log = structlog.get_logger("console")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -116,6 +120,22 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, _exc: RequestValidationError):
         return _page(request, 400, "请求无效", "请求的参数不正确。")
+
+    @app.exception_handler(sa_exc.SQLAlchemyError)
+    def database_error(request: Request, exc: sa_exc.SQLAlchemyError):
+        # The route's transaction was rolled back (a failed commit included): say so.
+        # No session here: the pool may be what is exhausted.
+        log.error("console.database_error", path=request.url.path, error=repr(exc)[:500])
+        busy = isinstance(exc, sa_exc.TimeoutError | sa_exc.OperationalError)
+        return render(
+            request,
+            "message.html",
+            None,
+            status_code=503 if busy else 500,
+            title="系统繁忙" if busy else "系统错误",
+            message="数据库暂时无法处理请求，请稍后重试。刚才提交的内容没有保存。",
+            back="/",
+        )
 
     return app
 

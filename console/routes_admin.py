@@ -15,10 +15,10 @@ from console.routes_quality import SUPERVISING, _date
 from console.scope import NotInScope, require_role, visible_centres
 from console.users import InvalidUser, save_user
 from console.web import (
+    DB,
     ConsoleContext,
     Viewer,
     context,
-    db,
     field,
     form_with_csrf,
     render,
@@ -36,7 +36,7 @@ def routes() -> APIRouter:
     def audit(
         request: Request,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
     ):
         require_role(who.user, *SUPERVISING)
         params = request.query_params
@@ -71,7 +71,7 @@ def routes() -> APIRouter:
     def users(
         request: Request,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, Role.ADMIN)
@@ -82,7 +82,7 @@ def routes() -> APIRouter:
         request: Request,
         form: dict = Depends(form_with_csrf),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, Role.ADMIN)
@@ -126,7 +126,7 @@ def routes() -> APIRouter:
         username: str,
         form: dict = Depends(form_with_csrf),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
     ):
         require_role(who.user, Role.ADMIN)
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
@@ -143,7 +143,7 @@ def routes() -> APIRouter:
     def config(
         request: Request,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, Role.ADMIN)

@@ -15,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from console.audit import Requester, record
 from console.auth import LoginFailed, LoginThrottled, csrf_matches, log_in, log_out
 from console.web import (
+    DB,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     ConsoleContext,
     Viewer,
     client_ip,
     context,
-    db,
     form_with_csrf,
     render,
     viewer,
@@ -72,7 +72,7 @@ def routes() -> APIRouter:
     def logout(
         request: Request,
         _form: dict = Depends(form_with_csrf),
-        session: Session = Depends(db),
+        session: Session = DB,
     ):
         log_out(session, request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/login", status_code=303)

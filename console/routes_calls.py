@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from console.audit import record
 from console.calls import call_in_scope, pending_calls, recordings_of, today_calls
 from console.scope import NotInScope
-from console.web import ConsoleContext, Viewer, context, db, field, form_with_csrf, render, viewer
+from console.web import DB, ConsoleContext, Viewer, context, field, form_with_csrf, render, viewer
 from models.call_log import CallLogEntry, log_entry_of
 from models.call_log_edit import InvalidLogEntry, save_call_log
 from models.categories import CategoryEntry
@@ -76,14 +76,14 @@ def routes() -> APIRouter:
     def today(
         request: Request,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         rows = today_calls(session, who.user, ctx.clock())
         return render(request, "today.html", who, session, rows=rows, now=ctx.clock())
 
     @router.get("/calls/pending")
-    def pending(request: Request, who: Viewer = Depends(viewer), session: Session = Depends(db)):
+    def pending(request: Request, who: Viewer = Depends(viewer), session: Session = DB):
         rows = pending_calls(session, who.user)
         return render(request, "pending.html", who, session, rows=rows)
 
@@ -93,7 +93,7 @@ def routes() -> APIRouter:
         call_id: str,
         saved: int = 0,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
     ):
         call, entry = _call_with_entry(session, who, call_id)
         return _detail_page(request, who, session, call, entry, form_values(entry), saved=saved)
@@ -104,7 +104,7 @@ def routes() -> APIRouter:
         call_id: str,
         form: dict = Depends(form_with_csrf),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
     ):
         call, entry = _call_with_entry(session, who, call_id)
         values = {

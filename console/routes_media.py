@@ -3,6 +3,10 @@
 The file is found from the database row (a path relative to the configured root),
 never from anything in the request; a uuid outside the viewer's centres is a 404,
 exactly like an unknown one.
+
+The route finds the row and writes the audit entry; the request's transaction (web.DB)
+commits and closes when the route returns, so the audit entry is saved and no
+connection is held while a slow client downloads the file.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from console.audit import record
 from console.files import file_under
 from console.scope import NotInScope, may_see
 from console.voicemail_inbox import voicemail_in_scope
-from console.web import ConsoleContext, Viewer, context, db, viewer
+from console.web import DB, ConsoleContext, Viewer, context, viewer
 from models.recordings import Recording
 
 _RANGE_START = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-")
@@ -107,7 +111,7 @@ def routes() -> APIRouter:
             media_id: str,
             what: str,
             who: Viewer = Depends(viewer),
-            session: Session = Depends(db),
+            session: Session = DB,
             ctx: ConsoleContext = Depends(context),
         ):
             if what not in ("audio", "download"):

@@ -19,11 +19,11 @@ from console.scope import NotInScope, may_see, require_role, visible_centres
 from console.spot_checks import InvalidSample, create_sample
 from console.undercover import InvalidUndercover, mark_undercover, undercover_calls
 from console.web import (
+    DB,
     ConsoleContext,
     Viewer,
     centres_in_scope,
     context,
-    db,
     field,
     form_with_csrf,
     render,
@@ -105,7 +105,7 @@ def routes() -> APIRouter:
     def search_page(
         request: Request,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, *SUPERVISING)
@@ -131,7 +131,7 @@ def routes() -> APIRouter:
     def spot_checks(
         request: Request,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, *SUPERVISING)
@@ -142,7 +142,7 @@ def routes() -> APIRouter:
         request: Request,
         form: dict = Depends(form_with_csrf),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         require_role(who.user, *SUPERVISING)
@@ -201,7 +201,7 @@ def routes() -> APIRouter:
         request: Request,
         sample_id: str,
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
     ):
         require_role(who.user, *SUPERVISING)
         sample = _sample(session, sample_id)
@@ -229,7 +229,7 @@ def routes() -> APIRouter:
         call_id: str,
         form: dict = Depends(form_with_csrf),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         evaluation_form = ctx.config.current.evaluation
@@ -251,7 +251,7 @@ def routes() -> APIRouter:
         call_id: str,
         form: dict = Depends(form_with_csrf),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         def save(call: Call) -> dict:
@@ -262,18 +262,14 @@ def routes() -> APIRouter:
         return _call_action(request, who, session, call_id, "undercover_marked", "undercover", save)
 
     @router.get("/undercover")
-    def undercover_list(
-        request: Request, who: Viewer = Depends(viewer), session: Session = Depends(db)
-    ):
+    def undercover_list(request: Request, who: Viewer = Depends(viewer), session: Session = DB):
         require_role(who.user, *SUPERVISING)
         return render(
             request, "undercover.html", who, session, rows=undercover_calls(session, who.user)
         )
 
     @router.get("/evaluations")
-    def evaluations(
-        request: Request, who: Viewer = Depends(viewer), session: Session = Depends(db)
-    ):
+    def evaluations(request: Request, who: Viewer = Depends(viewer), session: Session = DB):
         require_role(who.user, *SUPERVISING)
         centres = visible_centres(who.user)
         query = select(Evaluation).order_by(Evaluation.id.desc()).limit(200)

@@ -16,7 +16,7 @@ from console.routes_quality import SUPERVISING
 from console.scope import centre_condition, require_role
 from console.usage_report import HalfYear, UsageReport, build_report
 from console.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
-from console.web import ConsoleContext, Viewer, centres_in_scope, context, db, render, viewer
+from console.web import DB, ConsoleContext, Viewer, centres_in_scope, context, render, viewer
 from models.calls import Call
 from routing.local_time import CHINA_TZ
 
@@ -34,7 +34,7 @@ class ReportRequest:
 def report_request(
     period: str = "",
     who: Viewer = Depends(viewer),
-    session: Session = Depends(db),
+    session: Session = DB,
     ctx: ConsoleContext = Depends(context),
 ) -> ReportRequest:
     """The viewer's report for `period` (default: the last completed half-year). Operators

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from console.audit import record
 from console.voicemail_inbox import InvalidHandling, handle, inbox, voicemail_in_scope
-from console.web import ConsoleContext, Viewer, context, db, field, form_with_csrf, render, viewer
+from console.web import DB, ConsoleContext, Viewer, context, field, form_with_csrf, render, viewer
 
 
 def routes() -> APIRouter:
@@ -42,7 +42,7 @@ def routes() -> APIRouter:
         request: Request,
         handled_page: int = Query(0, ge=0, le=1_000_000),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         return page(request, who, session, ctx, handled_page=handled_page)
@@ -53,7 +53,7 @@ def routes() -> APIRouter:
         voicemail_id: str,
         form: dict = Depends(form_with_csrf),
         who: Viewer = Depends(viewer),
-        session: Session = Depends(db),
+        session: Session = DB,
         ctx: ConsoleContext = Depends(context),
     ):
         vm = voicemail_in_scope(session, who.user, voicemail_id)

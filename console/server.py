@@ -11,15 +11,18 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from config.holder import ConfigHolder
 from config.loader import load_config
-from config.settings import Settings
+from config.settings import Settings, SettingsError
 from console.app import create_app
-from models.db import make_engine, session_factory
+from models.db import is_memory_sqlite, make_engine, session_factory
 
 START_TIMEOUT = 10.0
 
@@ -70,9 +73,19 @@ class ConsoleServer:
             await self._task
 
 
+def console_engine(settings: Settings, **pool: Any) -> Engine:
+    """The console's own engine, never the call path's: operators' slow pages and
+    downloads can exhaust only this pool, and a request waits at most
+    console_pool_timeout seconds for a connection before it gets a "busy" page."""
+    if is_memory_sqlite(make_url(settings.database_url)):
+        # Not pooled (and a second engine would be a second, empty database).
+        raise SettingsError("database_url: the console needs a database file or server")
+    pool.setdefault("pool_timeout", settings.console_pool_timeout)
+    return make_engine(settings.database_url, **pool)
+
+
 def standalone_app(settings: Settings) -> FastAPI:
     """The console with its own engine and config (`hotline12330 console`)."""
-    engine = make_engine(settings.database_url)
     # The console plays no prompts: missing prompt files must not keep it down.
     config = ConfigHolder(settings, lambda s: load_config(s, check_prompts=False))
-    return create_app(settings, config=config, sessions=session_factory(engine))
+    return create_app(settings, config=config, sessions=session_factory(console_engine(settings)))

@@ -63,11 +63,18 @@ def centres_in_scope(who: Viewer, ctx: ConsoleContext) -> list[Centre]:
     return [c for c in ctx.config.current.directory.centres if may_see(who.user, c.id)]
 
 
-def db(ctx: ConsoleContext = Depends(context)) -> Iterator[Session]:
+def transaction(ctx: ConsoleContext = Depends(context)) -> Iterator[Session]:
     """One transaction per request: committed when the route returns, rolled back if it
     raises (a refused form or a 404 writes nothing)."""
     with ctx.sessions.begin() as session:
         yield session
+
+
+# Every route takes its session as `session: Session = DB`. Scope "function": the commit
+# and the session's close run when the route returns, BEFORE the response is sent, so a
+# page saying "saved" means saved (a failed commit is an error page instead), and a
+# streamed recording holds no connection. FastAPI's default would commit afterwards.
+DB = Depends(transaction, scope="function")
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def signed_in_viewer(request: Request, session: Session, ctx: ConsoleContext) ->
 
 
 def viewer(
-    request: Request, session: Session = Depends(db), ctx: ConsoleContext = Depends(context)
+    request: Request, session: Session = DB, ctx: ConsoleContext = Depends(context)
 ) -> Viewer:
     who = signed_in_viewer(request, session, ctx)
     if who is None:

@@ -73,7 +73,8 @@ def run_offline() -> None:
 
 def run_online() -> None:
     # Foreign keys OFF on SQLite while batch operations copy tables; checked below.
-    engine = make_engine(database_url(), foreign_keys=False)
+    # No statement timeout: rewriting a large table may take longer than any request.
+    engine = make_engine(database_url(), foreign_keys=False, statement_timeout_ms=None)
     try:
         with engine.connect() as connection:
             configure(connection)

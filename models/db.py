@@ -1,4 +1,5 @@
-"""Engines and sessions: one pooled engine per process, a short session per unit of work.
+"""Engines and sessions: a pooled engine per user of the database (the call path, the
+console), a short session per unit of work.
 
 The call path runs these synchronous sessions in worker threads (asyncio.to_thread);
 the engine's pool hands each thread its own connection, so never share a Session
@@ -21,13 +22,25 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL: an unreachable server or a hung statement fails instead of holding a
+# connection (and the thread waiting on it) for ever. The URL's own settings win.
+PG_CONNECT_TIMEOUT_S = 10
+PG_STATEMENT_TIMEOUT_MS = 60_000
 
 
-def make_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -> Engine:
-    """An engine for `url`. SQLite gets WAL, a busy timeout and enforced foreign keys.
+def make_engine(
+    url: str | URL,
+    *,
+    foreign_keys: bool = True,
+    statement_timeout_ms: int | None = PG_STATEMENT_TIMEOUT_MS,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for `url`. SQLite gets WAL, a busy timeout and enforced foreign keys;
+    PostgreSQL a connect timeout and a statement timeout, unless the URL sets them.
 
     `foreign_keys=False` is for migrations only: SQLite batch operations recreate
     tables, which must not trip foreign keys half-way (env.py checks them afterwards).
+    `statement_timeout_ms=None` leaves the server's default (migrations may run long).
     """
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
@@ -36,7 +49,31 @@ def make_engine(url: str | URL, *, foreign_keys: bool = True, **kwargs: Any) -> 
         event.listen(engine, "connect", _sqlite_pragmas(foreign_keys=foreign_keys))
         return engine
     kwargs.setdefault("pool_pre_ping", True)  # survive a PostgreSQL restart between calls
+    if url.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = _postgres_timeouts(
+            url, kwargs.get("connect_args", {}), statement_timeout_ms
+        )
     return create_engine(url, **kwargs)
+
+
+def _postgres_timeouts(
+    url: URL, connect_args: dict[str, Any], statement_timeout_ms: int | None
+) -> dict[str, Any]:
+    """connect_args with our timeouts added where neither the URL nor the caller set one.
+
+    SQLAlchemy lets connect_args override the URL's query, so the URL is checked here.
+    """
+    args = dict(connect_args)
+    if "connect_timeout" not in url.query:
+        args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
+    if statement_timeout_ms is None:
+        return args
+    options = args.get("options", url.query.get("options", ""))
+    if not isinstance(options, str) or "statement_timeout" in options:
+        return args
+    # A URL's other options (search_path, ...) are kept: ours is appended to them.
+    args["options"] = f"{options} -c statement_timeout={statement_timeout_ms}".strip()
+    return args
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

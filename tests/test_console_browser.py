@@ -27,7 +27,7 @@ from sqlalchemy import select
 from agi.app import Service
 from cli.call_report import wait_for_call_report
 from console.app import create_app
-from console.server import ConsoleServer
+from console.server import ConsoleServer, console_engine
 from models import AuditEntry, CallLogEntry, Evaluation, Voicemail, VoicemailStatus
 from models.db import session_factory
 from models.seed import seed_categories
@@ -70,13 +70,17 @@ def stack(asterisk_stack):
 
 
 @pytest.fixture
-def live_settings(stack, migrated_url):
-    return dataclasses.replace(stack.settings, database_url=migrated_url, health_port=0)
+def live_settings(stack, migrated_url, tmp_path):
+    # data_dir: this test's own journal, for its own database.
+    return dataclasses.replace(
+        stack.settings, data_dir=tmp_path, database_url=migrated_url, health_port=0
+    )
 
 
 @pytest.fixture
 async def running(live_settings):
-    """The FastAGI service and, on the same engine and config, the console."""
+    """The FastAGI service and, as `serve --console` does, the console on the same config
+    with its own engine."""
     _need_chromium()
     service = Service(live_settings, allow_test_clock=True)
     await service.start(watch_ami=False, reconcile_on_start=False)
@@ -86,12 +90,16 @@ async def running(live_settings):
     add_user(sessions, "op-bj", Role.OPERATOR, ["bj"])
     add_user(sessions, "op-sh", Role.OPERATOR, ["sh"])
     add_user(sessions, "sup", Role.SUPERVISOR, all_centres=True)
-    app = create_app(live_settings, config=service.services.config, sessions=sessions)
+    engine = console_engine(live_settings)
+    app = create_app(
+        live_settings, config=service.services.config, sessions=session_factory(engine)
+    )
     console = ConsoleServer(app, "127.0.0.1", 0)
     await console.start()
     yield sessions, f"http://127.0.0.1:{console.port}"
     await console.stop()
     await service.stop(5)
+    engine.dispose()
 
 
 async def place(stack, settings, caller) -> dict:
