@@ -116,6 +116,7 @@ class Service:
     async def start(self, *, watch_ami: bool = True, reconcile_on_start: bool = True) -> None:
         self.started_at = self.services.clock()
         await self.open_log()
+        await self.services.prompt_lengths.load(self.settings.prompts_dir)
         await self.agi.start()
         await self.health.start()
         self._spawn(self._watch_journal())

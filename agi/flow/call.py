@@ -58,7 +58,7 @@ async def handle_call(session: AgiSession, services: CallServices) -> None:
         session=session,
         identity=identity,
         calllog=recorder,
-        prompts=PromptPaths(services.settings.prompts_dir),
+        prompts=PromptPaths(services.settings.prompts_dir, services.prompt_lengths),
     )
     recorder.start()
     ctx.event("call_start", caller=identity.caller, dialled=identity.dialled)

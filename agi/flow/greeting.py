@@ -10,6 +10,6 @@ from config.model import Centre
 async def play_greeting(ctx: CallContext, centre: Centre | None) -> None:
     ctx.step = "greeting"
     prompt = ctx.prompts.greeting(centre)
-    await ctx.session.stream_file(prompt, play_seconds=await ctx.prompts.seconds(prompt))
+    await ctx.session.stream_file(prompt, play_seconds=ctx.prompts.seconds(prompt))
     await ctx.session.set_variable(cv.GREETING_DONE, "1")
     ctx.event("greeting_played", prompt=prompt)

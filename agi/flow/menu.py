@@ -11,7 +11,7 @@ async def run_menu(ctx: CallContext, menu: Menu) -> MenuOutcome:
     ctx.step = "menu"
     attempts: list[str | None] = []
     prompt = ctx.prompts.menu(menu.area_code)
-    prompt_seconds = await ctx.prompts.seconds(prompt)
+    prompt_seconds = ctx.prompts.seconds(prompt)
     while True:
         reply = await ctx.session.get_data(
             prompt, menu.timeout_seconds * 1000, 1, play_seconds=prompt_seconds
@@ -40,4 +40,4 @@ async def run_menu(ctx: CallContext, menu: Menu) -> MenuOutcome:
             notice = ctx.prompts.invalid
         else:
             notice = ctx.prompts.timeout
-        await ctx.session.stream_file(notice, play_seconds=await ctx.prompts.seconds(notice))
+        await ctx.session.stream_file(notice, play_seconds=ctx.prompts.seconds(notice))

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from agi.flow.prompts import PromptLengths
 from calllog.writer import JournalWriter
 from config.holder import ConfigHolder
 from config.settings import Settings
@@ -28,3 +29,4 @@ class CallServices:
     # Only test stacks honour HOTLINE_TEST_AT (a forced call time): never production.
     allow_test_clock: bool = False
     background: set = field(default_factory=set)  # tasks kept alive until they finish
+    prompt_lengths: PromptLengths = field(default_factory=PromptLengths)
