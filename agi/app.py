@@ -43,7 +43,13 @@ FIRST_RECONCILE_WAIT_SECONDS = 30.0
 
 
 class Service:
-    def __init__(self, settings: Settings, *, allow_test_clock: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        allow_test_clock: bool = False,
+        config: ConfigHolder | None = None,
+    ) -> None:
         self.settings = settings
         # The call log's own engine: only the drain and reconcile use it, never a caller.
         self.engine = make_engine(settings.database_url)
@@ -53,7 +59,7 @@ class Service:
         self.drainer = Drainer(self.journal, session_factory(self.engine))
         self.services = CallServices(
             settings=settings,
-            config=ConfigHolder(settings),
+            config=config or ConfigHolder(settings),
             journal=self.journal,
             allow_test_clock=allow_test_clock,
         )
