@@ -19,12 +19,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.model import Centre, Directory, Line, LineKind
+from config.model import NATIONAL_MAILBOX, Centre, Directory, Line, LineKind
 from config.settings import Settings
 
 TEST_OPERATORS_CONTEXT = "hotline12330-test-operators"
 VOICEMAIL_CONTEXT = "hotline12330"
-NATIONAL_MAILBOX = "national"
 
 # Characters that would end a config value (`;` comment, newline) or split a
 # dialplan argument (`,`, `|`) and so cannot appear in generated values.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import structlog
 
 from agi.flow.services import CallServices
 from recordings.layout import UnsafePathError, recording_relpath, resolve_under_root
+from recordings.spool import SpoolMessage, message_for_call, read_inbox, valid_mailbox
 from recordings.verify import RecordingCheck, verify_recording_async
 
 log = structlog.get_logger("archive")
@@ -95,26 +95,29 @@ async def index_recording(
     log.info("archive.recording", status=check.status, path=relpath, reason=check.reason)
 
 
-def _find_message(inbox: Path, channel: str, not_before: float) -> Path | None:
-    """The message whose envelope names this call's channel (callerchan=...).
+def _known_mailboxes(services: CallServices) -> frozenset[str]:
+    return services.config.current.directory.mailboxes
 
-    Local and PJSIP channel names repeat after an Asterisk restart, so the message
-    must also have been left after the call started (origtime, epoch seconds).
-    """
-    if not inbox.is_dir():
-        return None
-    for envelope in sorted(inbox.glob("msg*.txt"), reverse=True):
-        try:
-            text = envelope.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        origtime = re.search(r"^origtime=(\d+)$", text, re.MULTILINE)
-        if not origtime or int(origtime.group(1)) < not_before:
-            continue
-        if f"callerchan={channel}\n" in text:
-            wav = envelope.with_suffix(".wav")
-            return wav if wav.exists() else None
-    return None
+
+def find_message(
+    inbox: Path, uniqueid: str, channel: str, started_hint: dt.datetime
+) -> tuple[Path | None, SpoolMessage | None, str]:
+    """The call's message in `inbox` (blocking: run it in a thread): its sound file,
+    its envelope, and how it was matched ("category", "channel", "ambiguous" or "")."""
+    # started_hint may be the hangup time; no call lasts longer than the dialplan's
+    # TIMEOUT(absolute), and the clocks may differ by a little.
+    hint = started_hint.timestamp()
+    match = message_for_call(
+        read_inbox(inbox),
+        uniqueid=uniqueid,
+        channel=channel,
+        not_before=hint - MAX_CALL_SECONDS - 5,
+        not_after=hint + MAX_CALL_SECONDS + 5,
+    )
+    if match.message is None:
+        return None, None, match.by
+    wav = inbox / f"{match.message.name}.wav"
+    return (wav if wav.exists() else None), match.message, match.by
 
 
 async def collect_voicemail(
@@ -128,33 +131,50 @@ async def collect_voicemail(
     wait_seconds: float = 5.0,
 ) -> None:
     """Copy and index the call's message; `wait_seconds` 0 looks once (an old call)."""
+    if not valid_mailbox(mailbox, _known_mailboxes(services)):
+        log.warning("archive.unknown_mailbox", mailbox=mailbox[:80])
+        return
+    # Also refuses a uniqueid that could not name a file, before any path is built.
+    relpath = f"voicemail/{recording_relpath(uniqueid, started_hint)}"
     inbox = services.settings.voicemail_spool / VOICEMAIL_CONTEXT / mailbox / "INBOX"
-    # started_hint may be the hangup time; no call lasts longer than the dialplan's
-    # TIMEOUT(absolute), and the clocks may differ by a little.
-    not_before = started_hint.timestamp() - MAX_CALL_SECONDS - 5
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
-    message = await asyncio.to_thread(_find_message, inbox, channel, not_before)
-    while message is None and loop.time() < deadline:
+    found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, started_hint)
+    while found[0] is None and loop.time() < deadline:
         await asyncio.sleep(POLL_SECONDS)
-        message = await asyncio.to_thread(_find_message, inbox, channel, not_before)
-    if message is None:
-        log.info("archive.no_voicemail", mailbox=mailbox)
+        found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, started_hint)
+    message, envelope, matched_by = found
+    if message is None or envelope is None:
+        log.info("archive.no_voicemail", mailbox=mailbox, match=matched_by or "none")
         return
     # Archive a copy beside the recordings: Asterisk renumbers or deletes spool messages.
-    relpath = f"voicemail/{recording_relpath(uniqueid, started_hint)}"
+    # A copy already there belongs to this call's row: never overwrite it.
     target = services.settings.recordings_root / relpath
-    await asyncio.to_thread(_copy, message, target)
-    check = await settled_check(target, limit_seconds=2.0)
-    await services.calllog.add_voicemail(
+    created = await asyncio.to_thread(_copy_new, message, target)
+    check = await settled_check(target, limit_seconds=2.0 if created else 0.0)
+    claimed = await services.calllog.add_voicemail(
         call_id,
         mailbox=mailbox,
         file=relpath,
         duration_seconds=check.duration_seconds if check.ok else None,
+        spool_msg_id=envelope.msg_id,
     )
-    log.info("archive.voicemail", mailbox=mailbox, path=relpath, status=check.status)
+    if not claimed:
+        if created:
+            await asyncio.to_thread(target.unlink, missing_ok=True)
+        log.info("archive.voicemail_already_claimed", mailbox=mailbox, msg=envelope.name)
+        return
+    log.info(
+        "archive.voicemail", mailbox=mailbox, path=relpath, status=check.status, match=matched_by
+    )
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy_new(source: Path, target: Path) -> bool:
+    """Copy `source` to `target` unless `target` exists; whether it copied."""
+    if target.exists():
+        return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    partial = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, partial)
+    partial.replace(target)
+    return True

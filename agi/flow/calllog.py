@@ -12,7 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import repository as repo
@@ -140,17 +141,41 @@ class CallLog:
         await self._run(upsert)
 
     async def add_voicemail(
-        self, call_id: int, *, mailbox: str, file: str, duration_seconds: float | None
-    ) -> None:
-        def insert_once(session: Session) -> None:
-            existing = select(Voicemail.id).where(Voicemail.call_id == call_id).limit(1)
-            if session.scalar(existing) is not None:
-                return
-            repo.add_voicemail(
-                session, call_id, mailbox=mailbox, file=file, duration_seconds=duration_seconds
-            )
+        self,
+        call_id: int,
+        *,
+        mailbox: str,
+        file: str,
+        duration_seconds: float | None,
+        spool_msg_id: str | None = None,
+    ) -> bool:
+        """Claim a message for the call; False when the call already has one, or another
+        call holds this file or spool message (the unique constraints settle races)."""
 
-        await self._run(insert_once)
+        def claim(session: Session) -> bool:
+            taken = or_(Voicemail.call_id == call_id, Voicemail.file == file)
+            if spool_msg_id:
+                same_message = (Voicemail.mailbox == mailbox) & (
+                    Voicemail.spool_msg_id == spool_msg_id
+                )
+                taken = or_(taken, same_message)
+            if session.scalar(select(Voicemail.id).where(taken).limit(1)) is not None:
+                return False
+            try:
+                with session.begin_nested():
+                    repo.add_voicemail(
+                        session,
+                        call_id,
+                        mailbox=mailbox,
+                        file=file,
+                        duration_seconds=duration_seconds,
+                        spool_msg_id=spool_msg_id,
+                    )
+            except IntegrityError:
+                return False
+            return True
+
+        return await self._run(claim)
 
 
 def utc_from_epoch(raw: str | None) -> dt.datetime | None:

@@ -1,0 +1,337 @@
+"""Finding a call's voicemail in Asterisk's spool, and claiming it once.
+
+The envelopes are pasted from the dev stack's spool (Asterisk 22, app_voicemail), left
+by a call whose uniqueid carries a systemname prefix (asterisk.conf systemname = pbx1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from agi.flow.archive import MAX_CALL_SECONDS, collect_voicemail
+from agi.flow.calllog import CallLog
+from agi.flow.services import CallServices
+from config.holder import ConfigHolder
+from config.loader import load_config
+from config.settings import load_settings
+from models import repository as repo
+from models.voicemail import Voicemail
+from recordings.spool import SpoolMessage, message_for_call, parse_envelope, valid_mailbox
+
+REAL_ENVELOPE = """\
+;
+; Message Information file
+;
+[message]
+origmailbox=bj
+context=hotline12330-call
+exten=01012330
+rdnis=unknown
+priority=31
+callerchan=Local/01012330@hotline12330-inbound-00000006;2
+callerid="13800138000" <13800138000>
+origdate=Thu Dec  3 08:05:50 AM UTC 2026
+origtime=1796285150
+category=pbx1-1796285148.381835098
+msg_id=1796285150-00000000
+flag=
+duration=8
+"""
+REAL_UNIQUEID = "pbx1-1796285148.381835098"
+REAL_CHANNEL = "Local/01012330@hotline12330-inbound-00000006;2"
+REAL_ORIGTIME = 1796285150
+
+
+def envelope_of(uniqueid: str, channel: str, origtime: int, msg_id: str) -> str:
+    """The real envelope as another call would have left it."""
+    return (
+        REAL_ENVELOPE.replace(f"category={REAL_UNIQUEID}", f"category={uniqueid}")
+        .replace(REAL_CHANNEL, channel)
+        .replace(f"origtime={REAL_ORIGTIME}", f"origtime={origtime}")
+        .replace("msg_id=1796285150-00000000", f"msg_id={msg_id}")
+    )
+
+
+def test_the_real_envelope_names_its_call_and_message():
+    message = parse_envelope("msg0000", REAL_ENVELOPE)
+    assert message == SpoolMessage(
+        name="msg0000",
+        category=REAL_UNIQUEID,
+        callerchan=REAL_CHANNEL,
+        origtime=REAL_ORIGTIME,
+        msg_id="1796285150-00000000",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "expected"),
+    [
+        ("category=", "category", ""),  # an envelope from before VM_CATEGORY was set
+        ("msg_id=../../etc", "msg_id", None),
+        ("msg_id=", "msg_id", None),
+        ("origtime=soon", "origtime", None),
+        ("origtime=-5", "origtime", None),
+    ],
+)
+def test_envelope_fields_that_are_missing_or_malformed(line, field, expected):
+    key = line.partition("=")[0]
+    text = "\n".join(
+        line if existing.startswith(f"{key}=") else existing
+        for existing in REAL_ENVELOPE.splitlines()
+    )
+    assert getattr(parse_envelope("msg0001", text), field) == expected
+
+
+def msg(name: str, category: str, channel: str, origtime: int | None) -> SpoolMessage:
+    return SpoolMessage(name, category, channel, origtime, f"{origtime}-{name[-4:]}")
+
+
+CHAN = "Local/01012330@hotline12330-inbound-00000006;2"
+OTHER = "Local/01012330@hotline12330-inbound-00000007;2"
+T = 1_796_285_150
+LONG_AGO = T - MAX_CALL_SECONDS - 600
+
+# (case, spool messages, uniqueid, channel, expected message name, matched by)
+MATCH_TABLE = [
+    ("by category", [msg("msg0000", "pbx1-1.1", CHAN, T)], "pbx1-1.1", CHAN, "msg0000", "category"),
+    (
+        "same channel name twice: the category decides",
+        [msg("msg0000", "pbx1-1.1", CHAN, T), msg("msg0001", "pbx1-2.1", CHAN, T + 5)],
+        "pbx1-1.1",
+        CHAN,
+        "msg0000",
+        "category",
+    ),
+    (
+        "same channel, other call's category: never ours",
+        [msg("msg0000", "pbx1-2.1", CHAN, T)],
+        "pbx1-1.1",
+        CHAN,
+        None,
+        "",
+    ),
+    (
+        "category wins over an older category-less message of the channel",
+        [msg("msg0000", "", CHAN, T - 60), msg("msg0001", "1.1", OTHER, T)],
+        "1.1",
+        CHAN,
+        "msg0001",
+        "category",
+    ),
+    (
+        "old spool: channel and time",
+        [msg("msg0000", "", CHAN, T)],
+        "1.1",
+        CHAN,
+        "msg0000",
+        "channel",
+    ),
+    ("old spool: other channel", [msg("msg0000", "", OTHER, T)], "1.1", CHAN, None, ""),
+    (
+        "old spool: same channel before a restart",
+        [msg("msg0000", "", CHAN, LONG_AGO)],
+        "1.1",
+        CHAN,
+        None,
+        "",
+    ),
+    (
+        "old spool: same channel name twice in the window is ambiguous",
+        [msg("msg0000", "", CHAN, T - 100), msg("msg0001", "", CHAN, T)],
+        "1.1",
+        CHAN,
+        None,
+        "ambiguous",
+    ),
+    ("old spool: no origtime", [msg("msg0000", "", CHAN, None)], "1.1", CHAN, None, ""),
+    ("no channel known", [msg("msg0000", "", "", T)], "1.1", "", None, ""),
+    ("empty inbox", [], "1.1", CHAN, None, ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("messages", "uniqueid", "channel", "expected", "by"),
+    [row[1:] for row in MATCH_TABLE],
+    ids=[row[0] for row in MATCH_TABLE],
+)
+def test_message_for_call(messages, uniqueid, channel, expected, by):
+    match = message_for_call(
+        messages,
+        uniqueid=uniqueid,
+        channel=channel,
+        not_before=T - MAX_CALL_SECONDS,
+        not_after=T + MAX_CALL_SECONDS,
+    )
+    assert (match.message.name if match.message else None, match.by) == (expected, by)
+
+
+KNOWN = {"bj", "sh", "national"}
+
+
+@pytest.mark.parametrize(
+    ("mailbox", "safe"),
+    [
+        ("bj", True),
+        ("national", True),
+        ("gz", True),  # a safe name, but no centre's mailbox
+        ("", False),
+        ("../bj", False),
+        ("bj/../sh", False),
+        ("/etc", False),
+        ("b j", False),
+        ("bj\x00", False),
+        ("..", False),
+    ],
+)
+def test_only_configured_mailboxes_are_looked_up(mailbox, safe):
+    assert valid_mailbox(mailbox, KNOWN) is (mailbox in KNOWN)
+    # Even a configured name must be one safe directory name.
+    assert valid_mailbox(mailbox, KNOWN | {mailbox}) is safe
+
+
+# ---- with the call log: each message indexed once, to its own call ---------------
+
+
+@pytest.fixture
+def services(tmp_path, sessions) -> CallServices:
+    settings = dataclasses.replace(
+        load_settings(path=None, environ={}),
+        recordings_root=tmp_path / "recordings",
+        voicemail_spool=tmp_path / "spool",
+    )
+    return CallServices(
+        settings=settings,
+        config=ConfigHolder(settings, loader=lambda s: load_config(s, check_prompts=False)),
+        calllog=CallLog(sessions),
+    )
+
+
+def leave(services: CallServices, mailbox: str, name: str, text: str, sound: bytes) -> None:
+    inbox = services.settings.voicemail_spool / "hotline12330" / mailbox / "INBOX"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / f"{name}.txt").write_text(text, encoding="utf-8")
+    (inbox / f"{name}.wav").write_bytes(sound)
+
+
+async def new_call(services: CallServices, uniqueid: str) -> int:
+    return await services.calllog.start_call(
+        uniqueid=uniqueid,
+        linkedid=uniqueid,
+        started_at=dt.datetime.fromtimestamp(REAL_ORIGTIME - 10, dt.UTC),
+        dialled_number="01012330",
+    )
+
+
+async def collect(services, call_id, uniqueid, channel, mailbox="bj"):
+    hint = dt.datetime.fromtimestamp(REAL_ORIGTIME - 10, dt.UTC)
+    await collect_voicemail(services, call_id, uniqueid, channel, mailbox, hint, wait_seconds=0)
+
+
+def voicemails(sessions) -> list[tuple[int, str, str | None]]:
+    with sessions() as session:
+        rows = session.execute(
+            select(Voicemail.call_id, Voicemail.file, Voicemail.spool_msg_id).order_by(
+                Voicemail.call_id
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_two_calls_with_one_channel_name_each_get_their_own_message(services, sessions):
+    second = "pbx1-1796285160.381835111"
+    leave(services, "bj", "msg0000", REAL_ENVELOPE, b"first")
+    leave(
+        services,
+        "bj",
+        "msg0001",
+        envelope_of(second, REAL_CHANNEL, REAL_ORIGTIME + 20, "1796285170-00000001"),
+        b"second",
+    )
+    first_id = await new_call(services, REAL_UNIQUEID)
+    second_id = await new_call(services, second)
+    # Both calls ran on the same channel name; each looks twice (hangup, then reconcile).
+    for _ in range(2):
+        await collect(services, second_id, second, REAL_CHANNEL)
+        await collect(services, first_id, REAL_UNIQUEID, REAL_CHANNEL)
+    rows = voicemails(sessions)
+    assert rows == [
+        (first_id, f"voicemail/2026/12/03/{REAL_UNIQUEID}.wav", "1796285150-00000000"),
+        (second_id, f"voicemail/2026/12/03/{second}.wav", "1796285170-00000001"),
+    ]
+    root = services.settings.recordings_root
+    assert (root / rows[0][1]).read_bytes() == b"first"
+    assert (root / rows[1][1]).read_bytes() == b"second"
+
+
+async def test_an_old_spool_message_is_claimed_by_one_call_only(services, sessions):
+    """Two calls, same channel name, an envelope without a category: the first call
+    to look takes it, the other gets nothing and leaves no file behind."""
+    old = REAL_ENVELOPE.replace(f"category={REAL_UNIQUEID}", "category=")
+    leave(services, "bj", "msg0000", old, b"old")
+    first_id = await new_call(services, "1796285148.1")
+    second_id = await new_call(services, "1796285149.2")
+    await collect(services, first_id, "1796285148.1", REAL_CHANNEL)
+    await collect(services, second_id, "1796285149.2", REAL_CHANNEL)
+    assert voicemails(sessions) == [
+        (first_id, "voicemail/2026/12/03/1796285148.1.wav", "1796285150-00000000")
+    ]
+    left = sorted(p.name for p in services.settings.recordings_root.rglob("*") if p.is_file())
+    assert left == ["1796285148.1.wav"]
+
+
+@pytest.mark.parametrize("mailbox", ["gz", "../bj", "bj/../bj"])
+async def test_an_unknown_mailbox_is_not_looked_up(services, sessions, mailbox, capsys):
+    leave(services, "bj", "msg0000", REAL_ENVELOPE, b"first")
+    (services.settings.voicemail_spool / "hotline12330" / "gz").symlink_to("bj")
+    call_id = await new_call(services, REAL_UNIQUEID)
+    await collect(services, call_id, REAL_UNIQUEID, REAL_CHANNEL, mailbox=mailbox)
+    assert voicemails(sessions) == []
+    assert "archive.unknown_mailbox" in capsys.readouterr().out
+
+
+async def test_the_database_refuses_a_second_claim(services, sessions):
+    first_id, second_id, third_id = [await new_call(services, f"1.{n}") for n in (1, 2, 3)]
+    calllog = services.calllog
+    claim = {"mailbox": "bj", "duration_seconds": 1.0, "spool_msg_id": "1796285150-00000000"}
+    assert await calllog.add_voicemail(first_id, file="voicemail/a.wav", **claim)
+    assert not await calllog.add_voicemail(second_id, file="voicemail/b.wav", **claim)
+    assert not await calllog.add_voicemail(
+        second_id, mailbox="sh", file="voicemail/a.wav", duration_seconds=1.0
+    )
+    # The constraints themselves, as a racing writer would meet them.
+    for fields in (
+        claim | {"file": "voicemail/c.wav"},
+        {"mailbox": "sh", "file": "voicemail/a.wav"},
+    ):
+        with sessions() as session, pytest.raises(IntegrityError):
+            repo.add_voicemail(session, second_id, **fields)
+    # Messages without a msg_id (very old spools) do not collide with each other.
+    assert await calllog.add_voicemail(
+        second_id, mailbox="bj", file="voicemail/d.wav", duration_seconds=None
+    )
+    assert await calllog.add_voicemail(
+        third_id, mailbox="bj", file="voicemail/e.wav", duration_seconds=None
+    )
+    assert [file for _, file, _ in voicemails(sessions)] == [
+        "voicemail/a.wav",
+        "voicemail/d.wav",
+        "voicemail/e.wav",
+    ]
+
+
+def test_envelope_reading_ignores_unreadable_files(tmp_path: Path):
+    from recordings.spool import read_inbox
+
+    inbox = tmp_path / "INBOX"
+    inbox.mkdir()
+    (inbox / "msg0000.txt").write_text(REAL_ENVELOPE, encoding="utf-8")
+    (inbox / "msg0001.txt").mkdir()  # not a file: skipped, not fatal
+    (inbox / "notes.txt").write_text("category=1.1\n", encoding="utf-8")  # not a message
+    assert [m.name for m in read_inbox(inbox)] == ["msg0000"]
+    assert read_inbox(tmp_path / "absent") == []
