@@ -200,7 +200,14 @@ async def _close_call(services: CallServices, cdr: CdrCall, *, create: bool) -> 
     if outcome is CallOutcome.VOICEMAIL:
         mailbox = "national" if cdr.step == "fallback" else _mailbox(services, cdr.centre)
         await collect_voicemail(
-            services, call_id, cdr.uniqueid, cdr.channel, mailbox, cdr.start, wait_seconds=wait
+            services,
+            call_id,
+            cdr.uniqueid,
+            cdr.channel,
+            mailbox,
+            cdr.start,
+            wait_seconds=wait,
+            call_window=(cdr.start, cdr.end) if cdr.end else None,
         )
 
 

@@ -2,10 +2,13 @@
 
 app_voicemail writes each message as msgNNNN.wav beside an envelope msgNNNN.txt
 (`key=value` lines under `[message]`). The dialplan sets VM_CATEGORY=${UNIQUEID} before
-VoiceMail(), so a message names its call in `category=`. Channel names repeat (after
-an Asterisk restart, and Local channels count from 0 again), so the channel is only a
-fallback for envelopes written before the dialplan set a category, and only when it
-points at exactly one message.
+VoiceMail(), so a message names its call in `category=`.
+
+Channel names repeat after every Asterisk restart (Local and PJSIP channels count from
+0 again), and the spool keeps old messages, so "this channel within the hour" can take
+another call's message. The channel is only a fallback for envelopes written before
+the dialplan set a category, and only inside the call's own [start, end] from the CDR:
+at any one moment a channel name belongs to one live channel.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from pathlib import Path
 # app_voicemail's msg_id: "<epoch>-<counter as 8 hex digits>".
 _MSG_ID = re.compile(r"[0-9]{1,20}-[0-9A-Fa-f]{1,16}", re.ASCII)
 _MAILBOX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)  # as asterisk_gen allows
+
+
+# The CDR and the envelope both take whole seconds from Asterisk's one clock.
+WINDOW_SLACK_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -58,27 +65,29 @@ def message_for_call(
     *,
     uniqueid: str,
     channel: str,
-    not_before: float,
-    not_after: float,
+    call_window: tuple[float, float] | None = None,
 ) -> CallMatch:
     """The message this call left: the one whose category is its uniqueid; failing that,
-    the only category-less message from its channel left within [not_before, not_after].
+    and only when the call's exact [start, end] (epoch seconds) is known, the only
+    category-less message from its channel left within it.
 
     A message with a category never goes to another call, and two category-less
-    candidates are ambiguous (the same channel name twice): neither is taken.
+    candidates are ambiguous: neither is taken.
     """
     messages = list(messages)
     ours = [m for m in messages if m.category and m.category == uniqueid]
     if ours:
         return CallMatch(max(ours, key=lambda m: (m.origtime or 0, m.name)), "category")
+    if call_window is None or not channel:
+        return CallMatch(None, "")
+    start, end = call_window
     candidates = [
         m
         for m in messages
         if not m.category
-        and channel
         and m.callerchan == channel
         and m.origtime is not None
-        and not_before <= m.origtime <= not_after
+        and start - WINDOW_SLACK_SECONDS <= m.origtime <= end + WINDOW_SLACK_SECONDS
     ]
     if len(candidates) == 1:
         return CallMatch(candidates[0], "channel")

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from agi.flow.archive import MAX_CALL_SECONDS, collect_voicemail
+from agi.flow.archive import collect_voicemail
 from agi.flow.calllog import CallLog
 from agi.flow.services import CallServices
 from config.holder import ConfigHolder
@@ -95,17 +95,27 @@ def msg(name: str, category: str, channel: str, origtime: int | None) -> SpoolMe
 CHAN = "Local/01012330@hotline12330-inbound-00000006;2"
 OTHER = "Local/01012330@hotline12330-inbound-00000007;2"
 T = 1_796_285_150
-LONG_AGO = T - MAX_CALL_SECONDS - 600
+CALL = (T - 20, T + 15)  # the call's start and end, from the CDR (reconcile)
+HANGUP = None  # the hangup step does not know when the call started
 
-# (case, spool messages, uniqueid, channel, expected message name, matched by)
+# (case, spool messages, uniqueid, channel, call window, expected message, matched by)
 MATCH_TABLE = [
-    ("by category", [msg("msg0000", "pbx1-1.1", CHAN, T)], "pbx1-1.1", CHAN, "msg0000", "category"),
+    (
+        "by category",
+        [msg("msg0000", "pbx1-1.1", CHAN, T)],
+        "pbx1-1.1",
+        CHAN,
+        HANGUP,
+        "msg0000",
+        "category",
+    ),
     (
         "same channel name twice: the category decides",
         [msg("msg0000", "pbx1-1.1", CHAN, T), msg("msg0001", "pbx1-2.1", CHAN, T + 5)],
-        "pbx1-1.1",
+        "pbx1-2.1",
         CHAN,
-        "msg0000",
+        CALL,
+        "msg0001",
         "category",
     ),
     (
@@ -113,61 +123,88 @@ MATCH_TABLE = [
         [msg("msg0000", "pbx1-2.1", CHAN, T)],
         "pbx1-1.1",
         CHAN,
+        CALL,
         None,
         "",
     ),
     (
-        "category wins over an older category-less message of the channel",
-        [msg("msg0000", "", CHAN, T - 60), msg("msg0001", "1.1", OTHER, T)],
+        "category wins over a category-less message of the channel",
+        [msg("msg0000", "", CHAN, T - 10), msg("msg0001", "1.1", OTHER, T)],
         "1.1",
         CHAN,
+        CALL,
         "msg0001",
         "category",
     ),
     (
-        "old spool: channel and time",
+        "old spool: channel inside the call",
         [msg("msg0000", "", CHAN, T)],
         "1.1",
         CHAN,
+        CALL,
         "msg0000",
         "channel",
     ),
-    ("old spool: other channel", [msg("msg0000", "", OTHER, T)], "1.1", CHAN, None, ""),
     (
-        "old spool: same channel before a restart",
-        [msg("msg0000", "", CHAN, LONG_AGO)],
+        "old spool: 1 s clock slack",
+        [msg("msg0000", "", CHAN, T + 16)],
         "1.1",
         CHAN,
+        CALL,
+        "msg0000",
+        "channel",
+    ),
+    # A call that left no message (hung up before the beep) must not take an old one.
+    (
+        "old spool: hangup step, no window, no guess",
+        [msg("msg0000", "", CHAN, T)],
+        "1.1",
+        CHAN,
+        HANGUP,
+        None,
+        "",
+    ),
+    ("old spool: other channel", [msg("msg0000", "", OTHER, T)], "1.1", CHAN, CALL, None, ""),
+    (
+        "old spool: same channel name minutes earlier, before a restart",
+        [msg("msg0000", "", CHAN, T - 300)],
+        "1.1",
+        CHAN,
+        CALL,
         None,
         "",
     ),
     (
-        "old spool: same channel name twice in the window is ambiguous",
-        [msg("msg0000", "", CHAN, T - 100), msg("msg0001", "", CHAN, T)],
+        "old spool: after the call ended",
+        [msg("msg0000", "", CHAN, T + 17)],
         "1.1",
         CHAN,
+        CALL,
+        None,
+        "",
+    ),
+    (
+        "old spool: two candidates are ambiguous",
+        [msg("msg0000", "", CHAN, T - 5), msg("msg0001", "", CHAN, T)],
+        "1.1",
+        CHAN,
+        CALL,
         None,
         "ambiguous",
     ),
-    ("old spool: no origtime", [msg("msg0000", "", CHAN, None)], "1.1", CHAN, None, ""),
-    ("no channel known", [msg("msg0000", "", "", T)], "1.1", "", None, ""),
-    ("empty inbox", [], "1.1", CHAN, None, ""),
+    ("old spool: no origtime", [msg("msg0000", "", CHAN, None)], "1.1", CHAN, CALL, None, ""),
+    ("no channel known", [msg("msg0000", "", "", T)], "1.1", "", CALL, None, ""),
+    ("empty inbox", [], "1.1", CHAN, CALL, None, ""),
 ]
 
 
 @pytest.mark.parametrize(
-    ("messages", "uniqueid", "channel", "expected", "by"),
+    ("messages", "uniqueid", "channel", "window", "expected", "by"),
     [row[1:] for row in MATCH_TABLE],
     ids=[row[0] for row in MATCH_TABLE],
 )
-def test_message_for_call(messages, uniqueid, channel, expected, by):
-    match = message_for_call(
-        messages,
-        uniqueid=uniqueid,
-        channel=channel,
-        not_before=T - MAX_CALL_SECONDS,
-        not_after=T + MAX_CALL_SECONDS,
-    )
+def test_message_for_call(messages, uniqueid, channel, window, expected, by):
+    match = message_for_call(messages, uniqueid=uniqueid, channel=channel, call_window=window)
     assert (match.message.name if match.message else None, match.by) == (expected, by)
 
 
@@ -228,9 +265,18 @@ async def new_call(services: CallServices, uniqueid: str) -> int:
     )
 
 
-async def collect(services, call_id, uniqueid, channel, mailbox="bj"):
-    hint = dt.datetime.fromtimestamp(REAL_ORIGTIME - 10, dt.UTC)
-    await collect_voicemail(services, call_id, uniqueid, channel, mailbox, hint, wait_seconds=0)
+async def collect(services, call_id, uniqueid, channel, mailbox="bj", *, window=False):
+    start = dt.datetime.fromtimestamp(REAL_ORIGTIME - 10, dt.UTC)
+    await collect_voicemail(
+        services,
+        call_id,
+        uniqueid,
+        channel,
+        mailbox,
+        start,
+        wait_seconds=0,
+        call_window=(start, start + dt.timedelta(seconds=30)) if window else None,
+    )
 
 
 def voicemails(sessions) -> list[tuple[int, str, str | None]]:
@@ -270,14 +316,17 @@ async def test_two_calls_with_one_channel_name_each_get_their_own_message(servic
 
 
 async def test_an_old_spool_message_is_claimed_by_one_call_only(services, sessions):
-    """Two calls, same channel name, an envelope without a category: the first call
-    to look takes it, the other gets nothing and leaves no file behind."""
+    """An envelope without a category, two calls on its channel name: only reconcile
+    (which knows the call's start and end) matches by channel, the first call to look
+    takes it, the other gets nothing and leaves no file behind."""
     old = REAL_ENVELOPE.replace(f"category={REAL_UNIQUEID}", "category=")
     leave(services, "bj", "msg0000", old, b"old")
     first_id = await new_call(services, "1796285148.1")
     second_id = await new_call(services, "1796285149.2")
-    await collect(services, first_id, "1796285148.1", REAL_CHANNEL)
-    await collect(services, second_id, "1796285149.2", REAL_CHANNEL)
+    await collect(services, first_id, "1796285148.1", REAL_CHANNEL)  # hangup: no window
+    assert voicemails(sessions) == []
+    await collect(services, first_id, "1796285148.1", REAL_CHANNEL, window=True)  # reconcile
+    await collect(services, second_id, "1796285149.2", REAL_CHANNEL, window=True)
     assert voicemails(sessions) == [
         (first_id, "voicemail/2026/12/03/1796285148.1.wav", "1796285150-00000000")
     ]

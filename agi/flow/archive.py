@@ -24,7 +24,6 @@ log = structlog.get_logger("archive")
 SETTLE_SECONDS = 15.0
 POLL_SECONDS = 0.4
 VOICEMAIL_CONTEXT = "hotline12330"
-MAX_CALL_SECONDS = 3600  # TIMEOUT(absolute) in hotline12330-extensions.conf
 
 
 async def archive_call_files(
@@ -100,19 +99,18 @@ def _known_mailboxes(services: CallServices) -> frozenset[str]:
 
 
 def find_message(
-    inbox: Path, uniqueid: str, channel: str, started_hint: dt.datetime
+    inbox: Path,
+    uniqueid: str,
+    channel: str,
+    call_window: tuple[dt.datetime, dt.datetime] | None,
 ) -> tuple[Path | None, SpoolMessage | None, str]:
     """The call's message in `inbox` (blocking: run it in a thread): its sound file,
     its envelope, and how it was matched ("category", "channel", "ambiguous" or "")."""
-    # started_hint may be the hangup time; no call lasts longer than the dialplan's
-    # TIMEOUT(absolute), and the clocks may differ by a little.
-    hint = started_hint.timestamp()
+    window = None
+    if call_window is not None:
+        window = (call_window[0].timestamp(), call_window[1].timestamp())
     match = message_for_call(
-        read_inbox(inbox),
-        uniqueid=uniqueid,
-        channel=channel,
-        not_before=hint - MAX_CALL_SECONDS - 5,
-        not_after=hint + MAX_CALL_SECONDS + 5,
+        read_inbox(inbox), uniqueid=uniqueid, channel=channel, call_window=window
     )
     if match.message is None:
         return None, None, match.by
@@ -129,8 +127,12 @@ async def collect_voicemail(
     started_hint: dt.datetime,
     *,
     wait_seconds: float = 5.0,
+    call_window: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> None:
-    """Copy and index the call's message; `wait_seconds` 0 looks once (an old call)."""
+    """Copy and index the call's message; `wait_seconds` 0 looks once (an old call).
+
+    `call_window` (the call's start and end, from the CDR) also allows the channel-name
+    match for messages left before the dialplan named the call (recordings.spool)."""
     if not valid_mailbox(mailbox, _known_mailboxes(services)):
         log.warning("archive.unknown_mailbox", mailbox=mailbox[:80])
         return
@@ -139,10 +141,10 @@ async def collect_voicemail(
     inbox = services.settings.voicemail_spool / VOICEMAIL_CONTEXT / mailbox / "INBOX"
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
-    found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, started_hint)
+    found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, call_window)
     while found[0] is None and loop.time() < deadline:
         await asyncio.sleep(POLL_SECONDS)
-        found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, started_hint)
+        found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, call_window)
     message, envelope, matched_by = found
     if message is None or envelope is None:
         log.info("archive.no_voicemail", mailbox=mailbox, match=matched_by or "none")
