@@ -178,9 +178,8 @@ class Service:
         last_logged = 0.0
         while True:
             with contextlib.suppress(Exception):
-                self.journal_stats = await asyncio.wait_for(
-                    self.journal.run(lambda j: j.stats()), STATS_SECONDS * 5
-                )
+                async with asyncio.timeout(STATS_SECONDS * 5):
+                    self.journal_stats = await self.journal.run(lambda j: j.stats())
             stats = self.journal_stats
             behind = bool(stats and stats.depth) or self.drainer.db_ok is False
             if behind and time.monotonic() - last_logged > STATS_LOG_SECONDS:

@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from calllog.journal import StoredEntry
@@ -161,8 +161,15 @@ def _recording(session: Session, call_id: int, body: dict[str, Any], key: str) -
 
 
 def _voicemail(session: Session, call_id: int, body: dict[str, Any], key: str) -> None:
-    existing = select(Voicemail.id).where(Voicemail.call_id == call_id).limit(1)
-    if session.scalar(existing) is not None:
+    """Claim the message once: not when the call has one already, nor when another call
+    holds this file or spool message (the unique constraints back this up)."""
+    taken = or_(Voicemail.call_id == call_id, Voicemail.file == body["file"])
+    if body.get("spool_msg_id"):
+        same_message = (Voicemail.mailbox == body["mailbox"]) & (
+            Voicemail.spool_msg_id == body["spool_msg_id"]
+        )
+        taken = or_(taken, same_message)
+    if session.scalar(select(Voicemail.id).where(taken).limit(1)) is not None:
         return
     repo.add_voicemail(
         session,
@@ -170,6 +177,7 @@ def _voicemail(session: Session, call_id: int, body: dict[str, Any], key: str) -
         mailbox=body["mailbox"],
         file=body["file"],
         duration_seconds=body.get("duration_seconds"),
+        spool_msg_id=body.get("spool_msg_id"),
     )
 
 

@@ -123,8 +123,11 @@ class Drainer:
                 self._mark_up(failures)
             failures = 0
             if moved == 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                # arrives as the event is set (stop() flushes, then cancels).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._writer.written.wait(), IDLE_WAIT_SECONDS)
+                    async with asyncio.timeout(IDLE_WAIT_SECONDS):
+                        await self._writer.written.wait()
 
     def _mark_down(self, exc: BaseException) -> None:
         if self.db_ok is not False:

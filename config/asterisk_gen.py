@@ -11,6 +11,7 @@ Generated files:
   hotline12330-pjsip-lines.conf    operator endpoints and the trunks landlines use
   hotline12330-manager.conf        the AMI user of the service
   hotline12330-manager-bind.conf   AMI bind address/port lines for [general] (dev stack)
+  hotline12330-cdr.conf            the cdr.conf [csv] options `reconcile` reads Master.csv with
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.model import Centre, Directory, Line, LineKind
+from config.model import NATIONAL_MAILBOX, Centre, Directory, Line, LineKind
 from config.settings import Settings
 
 TEST_OPERATORS_CONTEXT = "hotline12330-test-operators"
 VOICEMAIL_CONTEXT = "hotline12330"
-NATIONAL_MAILBOX = "national"
 
 # Characters that would end a config value (`;` comment, newline) or split a
 # dialplan argument (`,`, `|`) and so cannot appear in generated values.
@@ -95,6 +95,7 @@ def generate(directory: Directory, options: GenOptions) -> dict[str, str]:
         "hotline12330-pjsip-lines.conf": pjsip_lines_conf(directory, options),
         "hotline12330-manager.conf": manager_conf(options),
         "hotline12330-manager-bind.conf": manager_bind_conf(options),
+        "hotline12330-cdr.conf": cdr_conf(options),
     }
 
 
@@ -221,6 +222,33 @@ def voicemail_conf(directory: Directory, options: GenOptions) -> str:
     for box, label in mailboxes(directory):
         out.append(f"{box} => 0000,{_label(label)}\n")
     return "".join(out)
+
+
+# cdr_csv options `hotline12330 reconcile` depends on (as asterisk-conf/cdr.conf has them):
+# UTC times, the uniqueid (the call row's key), the userfield the hangup handler sets
+# ("<outcome>|<recording>|<test flag>"), and the peeraccount/linkedid/sequence columns.
+CDR_CSV_OPTIONS = {
+    "usegmtime": "yes",
+    "loguniqueid": "yes",
+    "loguserfield": "yes",
+    "newcdrcolumns": "yes",
+    "accountlogs": "no",
+}
+# [general] of cdr.conf: CDRs on, and the hangup handler's userfield kept in the record.
+CDR_GENERAL_OPTIONS = {"enable": "yes", "endbeforehexten": "no"}
+
+
+def cdr_conf(options: GenOptions) -> str:
+    lines = [
+        _header(options),
+        "; #include this file at the end of the [csv] section of cdr.conf, and in its\n",
+        "; [general] keep " + ", ".join(f"{k} = {v}" for k, v in CDR_GENERAL_OPTIONS.items()),
+        ".\n",
+        "; `hotline12330 reconcile` reads Master.csv with exactly these columns; the\n",
+        "; service's cdr_csv setting must name that file (/var/log/asterisk/cdr-csv/Master.csv).\n",
+    ]
+    lines += [f"{key} = {value}\n" for key, value in CDR_CSV_OPTIONS.items()]
+    return "".join(lines)
 
 
 def trunk_areas(directory: Directory) -> dict[str, str]:

@@ -207,6 +207,23 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     return Settings(**values)  # type: ignore[arg-type]
 
 
+# Settings whose defaults point into the dev stack's chroot (asterisk_root): a production
+# install must name Asterisk's own spool and CDR file.
+DEV_CHROOT_KEYS = ("voicemail_spool", "cdr_csv")
+
+
+def dev_chroot_settings(settings: Settings) -> list[str]:
+    """The DEV_CHROOT_KEYS whose path lies in the dev stack's chroot."""
+    chroots = {_default_cache_dir() / "asterisk-sid"}
+    if settings.asterisk_root != Path("/"):  # "/" derives the real Asterisk paths
+        chroots.add(settings.asterisk_root)
+    return [
+        key
+        for key in DEV_CHROOT_KEYS
+        if any(Path(getattr(settings, key)).is_relative_to(root) for root in chroots)
+    ]
+
+
 def _rebase_on_data_dir(values: dict[str, object], explicit: set[str]) -> None:
     data_dir = values["data_dir"]
     assert isinstance(data_dir, Path)

@@ -29,7 +29,7 @@ from models.calls import (
     CallSource,
 )
 from models.recordings import Recording, RecordingStatus
-from models.voicemail import Voicemail, VoicemailStatus
+from models.voicemail import SPOOL_MSG_ID_LENGTH, Voicemail, VoicemailStatus
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -283,15 +283,22 @@ def add_voicemail(
     mailbox: str,
     file: str,
     duration_seconds: float | None = None,
+    spool_msg_id: str | None = None,
 ) -> Voicemail:
     """Record a message left by the caller; `file` is its archived copy, relative to the
-    recordings root (the spool copy may be renumbered or deleted by Asterisk)."""
+    recordings root (the spool copy may be renumbered or deleted by Asterisk), and
+    `spool_msg_id` the msg_id of the spool envelope it came from."""
     _check_text("mailbox", mailbox, 64, required=True)
     check_relative_path("file", file)
+    _check_text("spool_msg_id", spool_msg_id, SPOOL_MSG_ID_LENGTH)
     if duration_seconds is not None and duration_seconds < 0:
         raise ValueError(f"duration_seconds: {duration_seconds} is negative")
     voicemail = Voicemail(
-        call_id=call_id, mailbox=mailbox, file=file, duration_seconds=duration_seconds
+        call_id=call_id,
+        mailbox=mailbox,
+        file=file,
+        duration_seconds=duration_seconds,
+        spool_msg_id=spool_msg_id,
     )
     session.add(voicemail)
     session.flush()

@@ -87,8 +87,10 @@ class AsteriskStack:
         caller_id: str = "13800138000",
         variables: dict[str, str] | None = None,
         timeout: float = 90.0,
+        system_name: str = "",
     ) -> CallResult:
-        """Place a call into hotline12330-inbound and wait until both legs hung up."""
+        """Place a call into hotline12330-inbound and wait until both legs hung up.
+        `system_name` prefixes the uniqueids as asterisk.conf's systemname would."""
         return await originate_and_wait(
             self.settings,
             dialed=dialed,
@@ -96,6 +98,7 @@ class AsteriskStack:
             caller_id=caller_id,
             variables=variables,
             limit_seconds=timeout,
+            system_name=system_name,
         )
 
     def recording_path(self, result: CallResult) -> Path:

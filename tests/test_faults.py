@@ -9,12 +9,18 @@ through Asterisk 22, then check what each caller got and what the log holds.
 | F2 | `serve` killed with SIGKILL in a call's greeting   | the call still reaches its centre's   |
 |    |                                                    | queue; its row is complete after the  |
 |    |                                                    | restart, without a manual command     |
+| F5 | 20 slow recording downloads held open on the       | the call AGI step as without them     |
+|    | console that runs in the same process and loop     |                                       |
+
+The AGI step is compared by its median over the calls of one run (a p99 of 20 calls
+is their slowest one, which measures the machine); `bench/calls.py` reports p99.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import os
 import signal
 import statistics
@@ -25,6 +31,7 @@ from pathlib import Path
 
 import pytest
 from call_support import WORKDAY_10AM, call_variables, prepare_short_prompts, talk
+from console_support import PASSWORD, add_user, make_call, seed, stalled_download
 from fault_support import DatabaseOutage
 from ports import free_port
 
@@ -33,6 +40,11 @@ from agi.app import Service
 from agi.flow.prompts import wav_seconds
 from cli.call_report import call_report, wait_for_call_report
 from cli.devstack_ami import CallResult
+from console.app import create_app
+from console.auth import ThrottlePolicy, log_in
+from console.server import ConsoleServer, console_engine
+from models.db import session_factory
+from models.users import Role
 
 pytestmark = pytest.mark.asterisk
 
@@ -41,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 AREA_CODES = ("010", "022", "020", "0755", "0571", "023")
 CALLS = 20
 STEP_TOLERANCE = 0.020  # the AGI step with the fault may cost at most this much more
+T_DOWNLOAD = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
+BIG_FILE = 12 * 1024 * 1024  # far more than loopback buffers: each body stays in flight
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +227,55 @@ async def test_f2_serve_killed_in_the_greeting_still_reaches_the_centre(
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+# --- F5: the console under load ---------------------------------------------------------
+
+
+async def test_f5_slow_console_downloads_do_not_slow_calls(stack, migrated_url, tmp_path):
+    settings = dataclasses.replace(
+        stack.settings,
+        data_dir=tmp_path,
+        database_url=migrated_url,
+        health_port=0,
+        agi_command_timeout=1.5,
+    )
+    service = Service(settings, allow_test_clock=True)
+    await service.start(watch_ami=False, reconcile_on_start=False)
+    # As `serve --console` runs it: same process and event loop, its own engine.
+    engine = console_engine(settings)
+    sessions = session_factory(engine)
+    seed(sessions, settings)
+    add_user(sessions, "sup", Role.SUPERVISOR, all_centres=True)
+    big = make_call(sessions, settings, "bj", at=T_DOWNLOAD, audio=b"\x01" * BIG_FILE)
+    with sessions.begin() as session:
+        _, cookie = log_in(
+            session,
+            "sup",
+            PASSWORD,
+            ip="127.0.0.1",
+            policy=ThrottlePolicy(5, dt.timedelta(minutes=15)),
+            lifetime=dt.timedelta(hours=1),
+        )
+    console = ConsoleServer(
+        create_app(settings, config=service.services.config, sessions=sessions), "127.0.0.1", 0
+    )
+    await console.start()
+    downloads = []
+    try:
+        greeting = greeting_seconds(settings)
+        baseline = await place_calls(stack, CALLS // 2)
+        path = f"/recordings/{big.recording}/download"
+        downloads = [await stalled_download(console.port, path, cookie) for _ in range(CALLS)]
+        loaded = await place_calls(stack, CALLS // 2)
+        assert_reached_their_centre(baseline + loaded)
+        before = statistics.median(agi_overheads(baseline, greeting))
+        during = statistics.median(agi_overheads(loaded, greeting))
+        assert during - before < STEP_TOLERANCE, (before, during)
+        await assert_logged_complete(settings, baseline + loaded, 60)
+    finally:
+        for download in downloads:
+            download.writer.close()
+        await console.stop()
+        engine.dispose()
+        await service.stop(5)

@@ -84,9 +84,12 @@ class CallRecorder:
             Kind.RECORDING, {**body, "duration_seconds": duration_seconds, "sha256": sha256}
         )
 
-    def voicemail(self, *, mailbox: str, file: str, duration_seconds: float | None) -> None:
+    def voicemail(
+        self, *, mailbox: str, file: str, duration_seconds: float | None, spool_msg_id: str | None
+    ) -> None:
+        """Claim a spool message for the call (calllog.apply refuses a taken one)."""
         body = {"mailbox": mailbox, "file": file, "duration_seconds": duration_seconds}
-        self._record(Kind.VOICEMAIL, body)
+        self._record(Kind.VOICEMAIL, {**body, "spool_msg_id": spool_msg_id})
 
 
 def utc_from_epoch(raw: str | None) -> dt.datetime | None:
