@@ -60,14 +60,15 @@ def identity_body(
     trunk_area_code: str | None,
     is_test: bool,
 ) -> dict[str, Any]:
-    """What creating the call's row needs, as journal JSON."""
+    """What creating the call's row needs, as journal JSON (empty values as the row
+    stores them)."""
     return {
         "uniqueid": uniqueid,
-        "linkedid": linkedid,
+        "linkedid": linkedid or uniqueid,
         "started_at": started_at.isoformat(),
-        "dialled_number": dialled_number,
-        "caller_number": caller_number,
-        "trunk_area_code": trunk_area_code,
+        "dialled_number": dialled_number or "12330",
+        "caller_number": caller_number or None,
+        "trunk_area_code": trunk_area_code or None,
         "is_test": is_test,
     }
 

@@ -22,30 +22,9 @@ class CallRecorder:
         self.uniqueid: str = identity["uniqueid"]
 
     @classmethod
-    def for_call(
-        cls,
-        journal: JournalWriter,
-        *,
-        uniqueid: str,
-        linkedid: str,
-        started_at: dt.datetime,
-        dialled_number: str,
-        caller_number: str | None,
-        trunk_area_code: str | None,
-        is_test: bool,
-    ) -> CallRecorder:
-        return cls(
-            journal,
-            identity_body(
-                uniqueid=uniqueid,
-                linkedid=linkedid or uniqueid,
-                started_at=started_at,
-                dialled_number=dialled_number or "12330",
-                caller_number=caller_number or None,
-                trunk_area_code=trunk_area_code or None,
-                is_test=is_test,
-            ),
-        )
+    def for_call(cls, journal: JournalWriter, **identity: Any) -> CallRecorder:
+        """A recorder for one call; `identity` as calllog.apply.identity_body takes it."""
+        return cls(journal, identity_body(**identity))
 
     def _record(self, kind: Kind, body: dict[str, Any]) -> None:
         self._journal.record(self.uniqueid, kind.value, body)
