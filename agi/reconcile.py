@@ -123,6 +123,12 @@ async def _close_call(services: CallServices, cdr: CdrCall, *, create: bool) -> 
         outcome, reason = CallOutcome.FAILED, "reconciled: answered, but the line is unknown"
     elif cdr.step == "fallback":
         reason = "FastAGI unavailable: fallback greeting and national voicemail (reconciled)"
+    elif create and cdr.centre:
+        # No server ever saw the call, yet it reached a centre: the dialplan's fallback.
+        reason = (
+            f"FastAGI unavailable: the dialplan's fallback routed the call to {cdr.centre} "
+            "(reconciled)"
+        )
     elif outcome is CallOutcome.FAILED:
         reason = f"reconciled: call ended in unknown step {cdr.step[:40]!r}"
     if create and cdr.centre:

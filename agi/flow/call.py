@@ -2,7 +2,7 @@
 
 Fail-open: any hangup is logged with the step it happened in; any other error
 re-raises so the server sets HOTLINE_AGI_FAILED and the dialplan's fallback
-(greeting + national voicemail) takes the caller.
+routes the caller to their centre by itself (hotline12330-fallback.conf).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
     step = (session.arguments or [""])[0]
     calllog = services.calllog
     call_id = await calllog.call_id(session.uniqueid)
+    created = call_id is None
     if call_id is None:
         # The call AGI never ran (server was down then): open the row now.
         identity = await identify(session)
@@ -54,10 +55,22 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
     centre = await session.get_variable(cv.CENTRE)
     if centre:  # every log line of the call names its centre
         structlog.contextvars.bind_contextvars(centre=centre[:32])
+    # The dialplan routed the call alone (HOTLINE_FALLBACK=1): no server decided it.
+    by_dialplan = await session.get_variable(cv.FALLBACK) == "1"
+    if created and centre and by_dialplan:
+        await calllog.routed(
+            call_id, area_code=None, centre_id=centre[:32], is_open=None, reason=None
+        )
     outcome = OUTCOME_BY_STEP.get(step, CallOutcome.FAILED)
     fields: dict[str, object] = {"ended_at": ended_at}
     if step == "fallback":
-        fields["failure_reason"] = "FastAGI unavailable or failed: fallback greeting and voicemail"
+        fields["failure_reason"] = (
+            "FastAGI unavailable or failed: fallback greeting and national voicemail"
+        )
+    elif by_dialplan:
+        fields["failure_reason"] = (
+            f"FastAGI unavailable or failed: the dialplan's fallback routed the call to {centre}"
+        )
     elif outcome is CallOutcome.FAILED:
         fields["failure_reason"] = f"call ended in unknown step {step[:40]!r}"
     if outcome is CallOutcome.ANSWERED:
