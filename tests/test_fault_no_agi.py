@@ -20,60 +20,32 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from call_support import AFTER_GREETING, AFTER_PROMPT, leaves_message, prepare_short_prompts, talk
+from call_support import (
+    AFTER_GREETING,
+    AFTER_PROMPT,
+    install_conf,
+    install_fallback_hours,
+    leaves_message,
+    prepare_short_prompts,
+    restore_fallback,
+    talk,
+)
 from ports import free_port
 
-from agi.fallback_refresh import refresh_fallback
 from cli.devstack_ami import SimulatedCaller
-from cli.devstack_config import fallback_file, load_directory
 from config.asterisk_fallback import FALLBACK_FILE
 from config.asterisk_gen import globals_conf, options_from_settings
-from config.model import CalendarOverrides, LocalEntry, LocalKind, TimeRange
+from config.model import LocalKind
 from routing import CHINA_TZ
 
 pytestmark = pytest.mark.asterisk
-
-ALL_DAY = (TimeRange(dt.time(0, 0), dt.time(23, 59)),)
-
-
-def around_now(settings, kind: LocalKind) -> CalendarOverrides:
-    """Every centre open all day (or closed) from yesterday to tomorrow, China time."""
-    today = dt.datetime.now(CHINA_TZ).date()
-    hours = ALL_DAY if kind is LocalKind.HOURS else ()
-    return CalendarOverrides(
-        local=tuple(
-            LocalEntry(centre.id, today + dt.timedelta(days=n), kind, "F4 test", hours)
-            for centre in load_directory(settings).centres
-            for n in (-1, 0, 1)
-        )
-    )
-
-
-async def install_hours(stack, kind: LocalKind, *, first_day: dt.date | None = None) -> None:
-    """The generated fallback file for these hours, installed the way the service does it."""
-    settings = dataclasses.replace(stack.settings, asterisk_conf_dir=stack.paths.etc)
-    today = dt.datetime.now(CHINA_TZ).date()
-    await refresh_fallback(
-        settings,
-        load_directory(settings),
-        around_now(settings, kind),
-        first_day or today - dt.timedelta(days=1),
-    )
-
-
-def install_text(stack, name: str, text: str) -> None:
-    (stack.paths.etc / name).write_text(text, encoding="utf-8")
-    stack.cli("dialplan reload")
 
 
 @pytest.fixture(scope="module")
 def stack(asterisk_stack):
     prepare_short_prompts(asterisk_stack.settings)
     yield asterisk_stack
-    # Give the other modules the fallback file the session installed.
-    install_text(
-        asterisk_stack, FALLBACK_FILE, fallback_file(asterisk_stack.settings)[FALLBACK_FILE]
-    )
+    restore_fallback(asterisk_stack)
 
 
 def messages(stack, box: str) -> set[str]:
@@ -154,7 +126,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("row", SCENARIOS, ids=lambda r: r.name)
 async def test_no_agi_server_reaches_the_callers_own_centre(stack, row: Row):
-    await install_hours(stack, row.hours)
+    await install_fallback_hours(stack, row.hours)
     before = all_messages(stack)
     variables = {"HOTLINE_TRUNK_AREA": row.trunk_area} if row.trunk_area else {}
     result = await stack.originate_and_wait(
@@ -184,14 +156,14 @@ async def test_stale_hours_ring_the_centre_rather_than_say_closed(stack):
     """Generated hours that ended (the service stopped refreshing them) must not close
     a centre: the call rings its queue (and would reach its mailbox unanswered)."""
     long_ago = dt.datetime.now(CHINA_TZ).date() - dt.timedelta(days=40)
-    await install_hours(stack, CLOSED, first_day=long_ago)
+    await install_fallback_hours(stack, CLOSED, first_day=long_ago)
     result = await stack.originate_and_wait("01012330", caller=ANSWERS, timeout=60)
     assert result.variables["HOTLINE_CENTRE"] == "bj"
     assert result.variables.get("MEMBERNAME", "").startswith("bj-op")
 
 
 async def test_nothing_generated_takes_the_national_mailbox(stack):
-    install_text(stack, FALLBACK_FILE, "; nothing generated yet\n")
+    install_conf(stack, FALLBACK_FILE, "; nothing generated yet\n")
     before = all_messages(stack)
     result = await stack.originate_and_wait(
         "01012330", caller=leaves_message(AFTER_PROMPT + 2), timeout=60
@@ -233,17 +205,17 @@ async def second_server(stack):
     settings = dataclasses.replace(stack.settings, agi_second_url=f"agi://127.0.0.1:{port}")
     options = options_from_settings(settings, dev_operators=True)
     original = (stack.paths.etc / "hotline12330-globals.conf").read_text(encoding="utf-8")
-    install_text(stack, "hotline12330-globals.conf", globals_conf(options))
+    install_conf(stack, "hotline12330-globals.conf", globals_conf(options))
     try:
         yield requests
     finally:
-        install_text(stack, "hotline12330-globals.conf", original)
+        install_conf(stack, "hotline12330-globals.conf", original)
         server.close()
         await server.wait_closed()
 
 
 async def test_second_agi_server_takes_the_call_when_the_first_is_down(stack):
-    await install_hours(stack, OPEN)  # the fallback would ring bj: the server says tj
+    await install_fallback_hours(stack, OPEN)  # the fallback would ring bj: the server says tj
     before = all_messages(stack)
     async with second_server(stack) as requests:
         result = await stack.originate_and_wait(
