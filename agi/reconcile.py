@@ -215,6 +215,12 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
         answer = answer_fields(cdr)
     elif cdr.step == "fallback":
         reason = "FastAGI unavailable: fallback greeting and national voicemail (reconciled)"
+    elif not existed and cdr.centre:
+        # No server ever saw the call, yet it reached a centre: the dialplan's fallback.
+        reason = (
+            f"FastAGI unavailable: the dialplan's fallback routed the call to {cdr.centre} "
+            "(reconciled)"
+        )
     elif outcome is CallOutcome.FAILED:
         reason = f"reconciled: call ended in unknown step {cdr.step[:40]!r}"
     if not existed and cdr.centre:

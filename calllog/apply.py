@@ -131,6 +131,8 @@ FINISH_FIELDS = ("answered_line", "wait_seconds", "talk_seconds", "failure_reaso
 
 
 def _finish(session: Session, call_id: int, body: dict[str, Any], key: str) -> None:
+    if body.get("centre_id"):  # routed by the dialplan alone: only the close knows where
+        repo.set_centre_if_unknown(session, call_id, body["centre_id"])
     fields: dict[str, Any] = {name: _instant(body.get(name)) for name in FINISH_INSTANTS}
     fields.update({name: body.get(name) for name in FINISH_FIELDS})
     repo.close_call(

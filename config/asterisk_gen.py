@@ -12,6 +12,8 @@ Generated files:
   hotline12330-manager.conf        the AMI user of the service
   hotline12330-manager-bind.conf   AMI bind address/port lines for [general] (dev stack)
   hotline12330-cdr.conf            the cdr.conf [csv] options `reconcile` reads Master.csv with
+The dialplan's fallback data (hotline12330-fallback.conf) depends on the date too:
+config/asterisk_fallback.py.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class GenOptions:
     # sections with real passwords live in hotline12330-pjsip-local.conf.
     dev_phone_password: str | None = None
     source: str = "the centres file"
+    # A second FastAGI base URL the dialplan tries when the first cannot be reached.
+    agi_second_url: str = ""
 
     @property
     def agi_url(self) -> str:
@@ -83,6 +87,7 @@ def options_from_settings(
         ring_timeout_override=ring_timeout_override,
         dev_phone_password=DEV_PHONE_PASSWORD if dev_operators else None,
         source=str(settings.centres_file),
+        agi_second_url=settings.agi_second_url,
     )
 
 
@@ -131,12 +136,25 @@ def globals_conf(options: GenOptions) -> str:
         + f"HOTLINE12330_RECORDINGS={recordings}\n"
         + f"HOTLINE12330_PROMPTS={prompts}\n"
         + f"HOTLINE12330_AGI={_safe(options.agi_url, 'AGI address')}\n"
+        + "; Tried when the first cannot be reached; empty: no second server.\n"
+        + f"HOTLINE12330_AGI2={second_agi_url(options.agi_second_url)}\n"
         + f"HOTLINE12330_TIMEZONE={_safe(options.timezone, 'timezone')}\n"
         + f"HOTLINE12330_DEV_OPERATORS={1 if options.dev_operators else 0}\n"
         + "; Default behaviour of the simulated operators (answer|busy|noanswer);\n"
         + "; a call overrides it with the channel variable __HOTLINE_TEST_OPERATOR.\n"
         + "HOTLINE_TEST_OPERATOR=answer\n"
     )
+
+
+def second_agi_url(url: str) -> str:
+    """The second FastAGI base URL as the dialplan appends /call to it; "" for none."""
+    url = url.strip().rstrip("/")
+    if not url:
+        return ""
+    _safe(url, "agi_second_url")
+    if not re.fullmatch(r"agi://[A-Za-z0-9.\[\]:-]+", url):
+        raise GeneratorError(f"agi_second_url {url!r} is not agi://host[:port]")
+    return url
 
 
 def member_interface(line: Line, options: GenOptions) -> str:

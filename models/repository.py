@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models.base import RELATIVE_PATH_LENGTH, utc_now
+from models.base import CODE_LENGTH, RELATIVE_PATH_LENGTH, utc_now
 from models.calls import (
     CALLER_NUMBER_LENGTH,
     DIALLED_NUMBER_LENGTH,
@@ -180,6 +180,15 @@ def set_call_routing(
     call.open_reason = open_reason
     session.flush()
     return call
+
+
+def set_centre_if_unknown(session: Session, call_id: int, centre_id: str) -> None:
+    """Name the call's centre when no routing step did (the dialplan routed it alone)."""
+    _check_text("centre_id", centre_id, CODE_LENGTH, required=True)
+    call = _call(session, call_id)
+    if call.centre_id is None:
+        call.centre_id = centre_id
+        session.flush()
 
 
 def set_call_menu(

@@ -25,7 +25,7 @@ from ports import free_port
 
 from cli import devstack_asterisk as stack_mod
 from cli.devstack_ami import CallResult, SimulatedCaller, originate_and_wait
-from cli.devstack_config import load_directory
+from cli.devstack_config import fallback_file, load_directory
 from cli.devstack_mounts import unmount
 from config.asterisk_gen import generate, options_from_settings
 from config.model import Directory
@@ -129,6 +129,8 @@ def _snapshot(paths: stack_mod.StackPaths) -> dict[str, str]:
 def _restore(paths: stack_mod.StackPaths, files: dict[str, str]) -> None:
     for name, text in files.items():
         (paths.etc / name).write_text(text, encoding="utf-8")
+    for extra in set(_snapshot(paths)) - set(files):  # e.g. a fallback file the tests added
+        (paths.etc / extra).unlink()
     stack_mod.cli(paths, "core reload")
 
 
@@ -167,7 +169,7 @@ def asterisk_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asteris
         options = options_from_settings(
             settings, dev_operators=True, ring_timeout_override=TEST_RING_TIMEOUT
         )
-        files = generate(load_directory(settings), options)
+        files = {**generate(load_directory(settings), options), **fallback_file(settings)}
         stack_mod.up(settings, files, log=lambda _line: None)
     except Exception as exc:  # whatever stops the stack, CI must see it as a failure
         _fail_or_skip(f"{type(exc).__name__}: {exc}")
