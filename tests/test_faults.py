@@ -12,8 +12,10 @@ through Asterisk 22, then check what each caller got and what the log holds.
 | F5 | 20 slow recording downloads held open on the       | the call AGI step as without them     |
 |    | console that runs in the same process and loop     |                                       |
 
-The AGI step is compared by its median over the calls of one run (a p99 of 20 calls
-is their slowest one, which measures the machine); `bench/calls.py` reports p99.
+The AGI step is compared by its median over the calls of one run, allowing 20 ms plus
+the spread (interquartile range) the same calls show without the fault: on a loaded
+2-core machine two fault-free runs differ by more than 20 ms, and a test must not
+measure that noise. `bench/calls.py` reports p50 and p99 side by side.
 """
 
 from __future__ import annotations
@@ -90,9 +92,17 @@ def agi_overheads(results: list[CallResult], greeting: float) -> list[float]:
     return [s - greeting for s in steps]  # type: ignore[operator]
 
 
+def assert_step_unchanged(baseline: list[float], during: list[float]) -> None:
+    quartiles = statistics.quantiles(baseline, n=4)
+    allowed = STEP_TOLERANCE + (quartiles[2] - quartiles[0])
+    shift = statistics.median(during) - statistics.median(baseline)
+    assert shift < allowed, (statistics.median(baseline), statistics.median(during), allowed)
+
+
 def assert_reached_their_centre(results: list[CallResult]) -> None:
     for result in results:
         assert result.variables.get(cv.ROUTE_ACTION) == cv.ROUTE_RING, result.history
+        assert result.variables.get(cv.FALLBACK) is None  # routed by the server, from memory
         assert result.variables.get(cv.GREETING_DONE) == "1"
         assert result.outcome == "answered", result.history
 
@@ -138,9 +148,7 @@ async def test_f1_calls_go_on_while_the_database_is_down(stack, outage, tmp_path
                 outage.real_url
             )
         assert_reached_their_centre(faulted)
-        before = statistics.median(agi_overheads(baseline, greeting))
-        during = statistics.median(agi_overheads(faulted, greeting))
-        assert during - before < STEP_TOLERANCE, (before, during)
+        assert_step_unchanged(agi_overheads(baseline, greeting), agi_overheads(faulted, greeting))
         # Recovered with no restart: every row, event and recording within 60 s.
         await assert_logged_complete(settings, faulted, 60)
         await assert_logged_complete(settings, baseline, 5)
@@ -270,9 +278,7 @@ async def test_f5_slow_console_downloads_do_not_slow_calls(stack, migrated_url, 
         downloads = [await stalled_download(console.port, path, cookie) for _ in range(CALLS)]
         loaded = await place_calls(stack, CALLS // 2)
         assert_reached_their_centre(baseline + loaded)
-        before = statistics.median(agi_overheads(baseline, greeting))
-        during = statistics.median(agi_overheads(loaded, greeting))
-        assert during - before < STEP_TOLERANCE, (before, during)
+        assert_step_unchanged(agi_overheads(baseline, greeting), agi_overheads(loaded, greeting))
         await assert_logged_complete(settings, baseline + loaded, 60)
     finally:
         for download in downloads:
