@@ -9,6 +9,8 @@ through Asterisk 22, then check what each caller got and what the log holds.
 | F2 | `serve` killed with SIGKILL in a call's greeting   | the call still reaches its centre's   |
 |    |                                                    | queue; its row is complete after the  |
 |    |                                                    | restart, without a manual command     |
+| F3 | one of two `serve` instances down (one database,   | no caller notices: every call routed  |
+|    | a journal each)                                    | by the other server; one row each     |
 | F5 | 20 slow recording downloads held open on the       | the call AGI step as without them     |
 |    | console that runs in the same process and loop     |                                       |
 
@@ -32,7 +34,13 @@ import time
 from pathlib import Path
 
 import pytest
-from call_support import WORKDAY_10AM, call_variables, prepare_short_prompts, talk
+from call_support import (
+    WORKDAY_10AM,
+    call_variables,
+    install_conf,
+    prepare_short_prompts,
+    talk,
+)
 from console_support import PASSWORD, add_user, make_call, seed, stalled_download
 from fault_support import DatabaseOutage
 from ports import free_port
@@ -42,6 +50,7 @@ from agi.app import Service
 from agi.flow.prompts import wav_seconds
 from cli.call_report import call_report, wait_for_call_report
 from cli.devstack_ami import CallResult
+from config.asterisk_gen import globals_conf, options_from_settings
 from console.app import create_app
 from console.auth import ThrottlePolicy, log_in
 from console.server import ConsoleServer, console_engine
@@ -286,3 +295,36 @@ async def test_f5_slow_console_downloads_do_not_slow_calls(stack, migrated_url, 
         await console.stop()
         engine.dispose()
         await service.stop(5)
+
+
+# --- F3: one of two servers down ------------------------------------------------------
+
+
+async def test_f3_one_of_two_servers_down_no_caller_notices(stack, migrated_url, tmp_path):
+    first_down = dataclasses.replace(
+        stack.settings, data_dir=tmp_path / "a", database_url=migrated_url, health_port=0
+    )
+    second = dataclasses.replace(
+        first_down,
+        data_dir=tmp_path / "b",
+        instance="b",
+        agi_port=free_port(),
+        agi_command_timeout=1.5,
+    )
+    options = options_from_settings(
+        dataclasses.replace(first_down, agi_second_url=f"agi://127.0.0.1:{second.agi_port}"),
+        dev_operators=True,
+    )
+    original = (stack.paths.etc / "hotline12330-globals.conf").read_text(encoding="utf-8")
+    install_conf(stack, "hotline12330-globals.conf", globals_conf(options))
+    service = Service(second, allow_test_clock=True)
+    await service.start(watch_ami=False, reconcile_on_start=False)
+    try:
+        results = await place_calls(stack, 6)
+        assert_reached_their_centre(results)  # routed by the second server, not the fallback
+        await assert_logged_complete(second, results, 60)
+        reports = [call_report(second, r.call_uniqueid) for r in results]
+        assert all(r["call"]["source"] == "agi" for r in reports)
+    finally:
+        await service.stop(5)
+        install_conf(stack, "hotline12330-globals.conf", original)
