@@ -48,7 +48,7 @@ ROWS = [
 ]
 
 
-def header(uniqueid: str, dialled: str) -> bytes:
+def header(uniqueid: str, dialled: str, at: str) -> bytes:
     area = dialled[: len(dialled) - 5]
     lines = {
         "agi_network": "yes",
@@ -60,6 +60,11 @@ def header(uniqueid: str, dialled: str) -> bytes:
         "agi_extension": dialled,
         "agi_arg_1": dialled,
         "agi_arg_2": area,
+        "agi_arg_3": "",
+        "agi_arg_4": f"2026/11/25/{uniqueid}.wav",
+        "agi_arg_5": uniqueid,  # linked id
+        "agi_arg_6": "1",  # a test call: its instant is honoured
+        "agi_arg_7": at,
     }
     return "".join(f"{k}: {v}\n" for k, v in lines.items()).encode() + b"\n"
 
@@ -71,20 +76,18 @@ class ScriptedAsterisk:
         self.digits = list(row.digits)
 
     def answer(self, command: str) -> bytes:
-        if command.startswith("GET VARIABLE"):
-            name = command.split('"')[1]
-            value = {cv.TEST_CALL: "1", cv.TEST_AT: self.row.at}.get(name, "x")
-            return f"200 result=1 ({value})\n".encode()
         if command.startswith("GET DATA"):
             digit = self.digits.pop(0) if self.digits else ""
             return f"200 result={digit}\n".encode()
         if command.startswith("STREAM FILE"):
             return b"200 result=0 endpos=8000\n"
+        if command.startswith("EXEC"):
+            return b"200 result=0\n"  # what the application returned
         return b"200 result=1\n"
 
     async def run(self, port: int, uniqueid: str) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(header(uniqueid, self.row.dialled))
+        writer.write(header(uniqueid, self.row.dialled, self.row.at))
         await writer.drain()
         while line := await asyncio.wait_for(reader.readline(), 10):
             self.commands.append(line.decode().rstrip("\n"))
@@ -93,8 +96,14 @@ class ScriptedAsterisk:
         writer.close()
 
     def sets(self) -> dict[str, str]:
-        found = (re.match(r'SET VARIABLE "([^"]+)" "(.*)"$', c) for c in self.commands)
-        return {m.group(1): m.group(2) for m in found if m}
+        """Variables set, by SET VARIABLE or in one EXEC MSet."""
+        found: dict[str, str] = {}
+        for command in self.commands:
+            if one := re.match(r'SET VARIABLE "([^"]+)" "(.*)"$', command):
+                found[one.group(1)] = one.group(2)
+            elif many := re.match(r'EXEC "MSet" "(.*)"$', command):
+                found.update(pair.split("=", 1) for pair in many.group(1).split(","))
+        return found
 
     def index(self, prefix: str) -> int:
         return next(i for i, c in enumerate(self.commands) if c.startswith(prefix))
@@ -136,7 +145,7 @@ async def test_route_first_with_the_database_locked(locked_service, row: Row):
     sets = peer.sets()
     assert (sets[cv.CENTRE], sets[cv.ROUTE_ACTION]) == (row.centre, row.action)
     assert sets[cv.MAILBOX] and sets[cv.VM_PROMPT]
-    routed = peer.index(f'SET VARIABLE "{cv.ROUTE_ACTION}"')
+    routed = peer.index('EXEC "MSet"')
     greeting_at = [
         i for i, c in enumerate(peer.commands) if c.startswith("STREAM FILE") and "greet" in c
     ]
