@@ -150,17 +150,15 @@ async def test_f1_calls_go_on_while_the_database_is_down(stack, outage, tmp_path
         greeting = greeting_seconds(settings)
         baseline = await place_calls(stack, CALLS)
         assert_reached_their_centre(baseline)
+        # Its archiving done first, so only the fault differs between the two runs.
+        await assert_logged_complete(settings, baseline, 60)
         async with outage.down():
             faulted = await place_calls(stack, CALLS)
             assert service.drainer.db_ok is False, "the fault did not reach the log writer"
-            assert call_report(settings, faulted[0].call_uniqueid) == {} or outage.url != (
-                outage.real_url
-            )
         assert_reached_their_centre(faulted)
         assert_step_unchanged(agi_overheads(baseline, greeting), agi_overheads(faulted, greeting))
         # Recovered with no restart: every row, event and recording within 60 s.
         await assert_logged_complete(settings, faulted, 60)
-        await assert_logged_complete(settings, baseline, 5)
     finally:
         await service.stop(5)
 
@@ -283,12 +281,13 @@ async def test_f5_slow_console_downloads_do_not_slow_calls(stack, migrated_url, 
     try:
         greeting = greeting_seconds(settings)
         baseline = await place_calls(stack, CALLS // 2)
+        await assert_logged_complete(settings, baseline, 60)  # its archiving done first
         path = f"/recordings/{big.recording}/download"
         downloads = [await stalled_download(console.port, path, cookie) for _ in range(CALLS)]
         loaded = await place_calls(stack, CALLS // 2)
         assert_reached_their_centre(baseline + loaded)
         assert_step_unchanged(agi_overheads(baseline, greeting), agi_overheads(loaded, greeting))
-        await assert_logged_complete(settings, baseline + loaded, 60)
+        await assert_logged_complete(settings, loaded, 60)
     finally:
         for download in downloads:
             download.writer.close()
