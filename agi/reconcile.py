@@ -223,10 +223,8 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
         )
     elif outcome is CallOutcome.FAILED:
         reason = f"reconciled: call ended in unknown step {cdr.step[:40]!r}"
-    if not existed and cdr.centre:
-        repo.set_call_routing(
-            session, call.id, area_code=None, centre_id=cdr.centre, is_open=None, open_reason=None
-        )
+    if cdr.centre:  # the CDR's accountcode: also when the server died before routing was logged
+        repo.set_centre_if_unknown(session, call.id, cdr.centre)
     closed = repo.close_call(
         session,
         call.id,

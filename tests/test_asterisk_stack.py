@@ -183,14 +183,24 @@ SCENARIOS = [
         "national",
         id="unknown-mailbox-falls-back-to-national",
     ),
+    # A route once set is followed, whatever became of the AGI after it.
     pytest.param(
-        {**RING, "HOTLINE_CENTRE": "sh-pd", "HOTLINE_AGI_FAILED": "1"},
+        {**RING, "HOTLINE_AGI_FAILED": "1"},
+        "answer",
+        "",
+        "answered",
+        "",
+        None,
+        id="agi-failed-after-routing-follows-the-route",
+    ),
+    pytest.param(
+        {"HOTLINE_CENTRE": "sh-pd", "HOTLINE_AGI_FAILED": "1"},
         "answer",
         "",
         "voicemail",
         "",
         "sh-pd",
-        id="agi-gave-up-after-routing-keeps-its-centre",
+        id="agi-gave-up-after-choosing-keeps-its-centre",
     ),
     pytest.param({}, "answer", "3", "voicemail", "", "sh-cp", id="agi-set-nothing-menu-digit-3"),
     pytest.param(
