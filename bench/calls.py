@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -353,6 +354,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--agi-max-sessions", type=int, help="the server's session cap (default: its setting)"
     )
+    parser.add_argument("--server-log", type=Path, help="keep the server's log in this file")
     args = parser.parse_args(argv)
     if not 1 <= args.calls <= 5000 or not 0 < args.rate <= 200 or not 0 <= args.talk <= 600:
         parser.error("--calls 1..5000, --rate 0..200, --talk 0..600")
@@ -386,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 refused = log_path.read_text("utf-8", "replace").count("agi.refused")
                 files_limit = open_files_limit(asterisk_pid(paths))
+            if args.server_log:
+                shutil.copyfile(log_path, args.server_log)
         except BenchError as exc:
             print(f"bench: {exc}", file=sys.stderr)
             return 2
