@@ -290,9 +290,9 @@ def asterisk_pid(paths: stack_mod.StackPaths) -> int:
 
 
 @contextlib.contextmanager
-def serve_process(settings: Settings, log_path: Path) -> Iterator[subprocess.Popen]:
+def serve_process(settings: Settings, log_path: Path, nice: int = 0) -> Iterator[subprocess.Popen]:
     """`hotline12330 serve --allow-test-clock` on the bench's settings, as its own process
-    (so its CPU is its own); stopped with SIGTERM afterwards."""
+    (so its CPU is its own), at scheduling priority `nice`; stopped with SIGTERM after."""
     env = {
         **os.environ,
         "HOTLINE12330_DATA_DIR": str(settings.data_dir),
@@ -314,6 +314,7 @@ def serve_process(settings: Settings, log_path: Path) -> Iterator[subprocess.Pop
             env=env,
             stdout=log,
             stderr=log,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,  # every thread inherits it
         )
     try:
         deadline = time.monotonic() + 30

@@ -286,6 +286,7 @@ def report(args, twin: Phase, real: Phase, refused: int, greeting: float, files_
         f"greeting {greeting:.2f} s, {args.lines} lines per centre ({args.strategy}), "
         f"at most {args.max_in_flight} in flight, Asterisk's open-file limit {files_limit}"
         + (", database LOCKED during the real flow" if args.lock_db else "")
+        + (f", server at nice {args.server_nice}" if args.server_nice else "")
     )
     print(f"  {'':46} {'twin':>10} {'real':>10}")
     for label, a, b in rows:
@@ -355,6 +356,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--agi-max-sessions", type=int, help="the server's session cap (default: its setting)"
     )
     parser.add_argument("--server-log", type=Path, help="keep the server's log in this file")
+    parser.add_argument(
+        "--server-nice", type=int, default=0, help="run the server at this nice value (-20..19)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.calls <= 5000 or not 0 < args.rate <= 200 or not 0 <= args.talk <= 600:
         parser.error("--calls 1..5000, --rate 0..200, --talk 0..600")
@@ -381,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             log_path = Path(tmp) / "serve.log"
             with (
                 asterisk_stack(settings, twin) as paths,
-                serve_process(settings, log_path) as serve,
+                serve_process(settings, log_path, args.server_nice) as serve,
             ):
                 twin_phase, real_phase = asyncio.run(
                     run_phases(args, settings, twin, routes, greeting, paths, serve)
