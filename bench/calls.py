@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -241,7 +242,7 @@ def _s(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def report(args, twin: Phase, real: Phase, refused: int, greeting: float, files_limit: str) -> None:
+def report(args, twin: Phase, real: Phase, refused: int, greeting: float, asterisk: int) -> None:
     rows = [
         ("completed calls", len(twin.result.completed), len(real.result.completed)),
         ("failed calls", len(twin.result.failed), len(real.result.failed)),
@@ -284,7 +285,8 @@ def report(args, twin: Phase, real: Phase, refused: int, greeting: float, files_
     print(
         f"calls: N={n} at R={args.rate:g}/s per flow, operators talk {args.talk:g} s, "
         f"greeting {greeting:.2f} s, {args.lines} lines per centre ({args.strategy}), "
-        f"at most {args.max_in_flight} in flight, Asterisk's open-file limit {files_limit}"
+        f"at most {args.max_in_flight} in flight, "
+        f"Asterisk's open-file limit {open_files_limit(asterisk)}"
         + (", database LOCKED during the real flow" if args.lock_db else "")
         + (f", server at nice {args.server_nice}" if args.server_nice else "")
     )
@@ -367,8 +369,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def stop_on_signal(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGHUP end the run like Ctrl-C: the stack is still given back."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop_on_signal)
     twin = make_twin((STATIC_CONF_DIR / "hotline12330-extensions.conf").read_text("utf-8"))
     with tempfile.TemporaryDirectory(prefix="hotline12330-bench-") as tmp:
         try:
@@ -391,13 +400,14 @@ def main(argv: list[str] | None = None) -> int:
                     run_phases(args, settings, twin, routes, greeting, paths, serve)
                 )
                 refused = log_path.read_text("utf-8", "replace").count("agi.refused")
-                files_limit = open_files_limit(asterisk_pid(paths))
-            if args.server_log:
-                shutil.copyfile(log_path, args.server_log)
+                # Printed before the stack is taken down, so nothing measured is lost.
+                report(args, twin_phase, real_phase, refused, greeting, asterisk_pid(paths))
+                sys.stdout.flush()
+                if args.server_log:
+                    shutil.copyfile(log_path, args.server_log)
         except BenchError as exc:
             print(f"bench: {exc}", file=sys.stderr)
             return 2
-        report(args, twin_phase, real_phase, refused, greeting, files_limit)
     return 1 if real_phase.rows_missing or real_phase.rows_wrong else 0
 
 
