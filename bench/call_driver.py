@@ -10,6 +10,9 @@ AMI events, filtered in Asterisk down to what the bench reads:
 - VarSet of HOTLINE_OUTCOME: how the dialplan saw the call end (the hangup handler
   sets "answered");
 - Hangup of both legs: the call is over.
+
+Each time is the event's Timestamp (Asterisk's clock, manager.conf timestampevents),
+so a busy bench process does not shift it; without one, the time it was received.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -154,11 +158,17 @@ class LoadDriver:
 
     # ---- events ---------------------------------------------------------------------------
 
+    def _time(self, event) -> float:
+        try:
+            return float(event.get("Timestamp", ""))
+        except ValueError:
+            return time.time()
+
     def _on_newexten(self, _manager: Manager, event) -> None:
         trace = self._calls.get(event.get("Uniqueid", ""))
         if trace is None or event.get("Context") != trace.flow.call_context:
             return
-        now = self._loop.time()
+        now = self._time(event)
         if trace.started_at is None:
             trace.started_at = now
             trace.channel = event.get("Channel", "")
@@ -169,7 +179,7 @@ class LoadDriver:
         trace = self._calls.get(event.get("Uniqueid", ""))
         if trace is None or trace.answered_at is not None:
             return
-        trace.answered_at = self._loop.time()
+        trace.answered_at = self._time(event)
         trace.interface = event.get("Interface", "")
         name = trace.flow.name
         self._up[name] += 1
@@ -187,7 +197,7 @@ class LoadDriver:
             return
         trace.legs_ended.add(uniqueid)
         if uniqueid == trace.call_uniqueid:
-            trace.ended_at = self._loop.time()
+            trace.ended_at = self._time(event)
             if trace.answered_at is not None:
                 self._up[trace.flow.name] -= 1
         if trace.legs_ended >= {trace.call_uniqueid, trace.caller_uniqueid}:
@@ -264,7 +274,7 @@ class LoadDriver:
         slots = asyncio.Semaphore(max_in_flight)
         tasks: list[asyncio.Task[None]] = []
         late = 0
-        began = self._loop.time()
+        began, began_wall = self._loop.time(), time.time()
 
         async def one(trace: CallTrace, number: int) -> None:
             try:
@@ -279,7 +289,7 @@ class LoadDriver:
             tasks.append(asyncio.create_task(one(trace, number)))
         await asyncio.gather(*tasks)
         ended = [t.ended_at for t in traces if t.ended_at is not None]
-        seconds = (max(ended) if ended else self._loop.time()) - began
+        seconds = (max(ended) if ended else time.time()) - began_wall
         return PhaseResult(
             flow,
             traces,
