@@ -259,6 +259,17 @@ class LoadDriver:
                 self.manager.send_action({"Action": "Hangup", "Channel": channel}), 10
             )
 
+    async def hang_up_all(self) -> None:
+        """Every call of the bench still up (a run cut short), so recordings close."""
+        for inbound in ("hotline12330-inbound", "hotline12330-bench-twin-inbound"):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self.manager.send_action(
+                        {"Action": "Hangup", "Channel": f"/^Local\\/[^@]*@{inbound}-/"}
+                    ),
+                    10,
+                )
+
     async def run(
         self, flow: Flow, routes: list[Route], calls: int, rate: float, max_in_flight: int
     ) -> PhaseResult:

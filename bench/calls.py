@@ -197,6 +197,7 @@ async def run_phases(
     args, settings: Settings, twin: Twin, routes: list[Route], greeting: float, paths, serve
 ) -> tuple[Phase, Phase]:
     manager = await connect(settings)
+    driver: LoadDriver | None = None
     try:
         call_limit = greeting + 2 * max(r.ring_timeout for r in routes) + args.talk + 60
         driver = LoadDriver(manager, talk_seconds=args.talk, call_limit=call_limit)
@@ -228,6 +229,8 @@ async def run_phases(
             phases.append(phase)
         return phases[0], phases[1]
     finally:
+        if driver is not None:
+            await driver.hang_up_all()
         close(manager)
 
 
