@@ -1,8 +1,8 @@
 """Places the bench's calls over one AMI connection and times them from Asterisk's side.
 
 Each call is an AMI Originate of Local/<dialled>@<inbound context> whose other leg only
-Waits (the caller stays on until the operator hangs up). Times are the receive times of
-AMI events, filtered in Asterisk down to what the bench reads:
+Waits (the caller stays on until the operator hangs up). Times come from AMI
+events, filtered in Asterisk down to what the bench reads:
 
 - Newexten of the call leg in the call context: the call's start (its first step) and
   the route step (the AGI, or the twin's Set() block, to the step after it);

@@ -8,7 +8,7 @@ route and no hangup AGI. N calls at R a second go through the twin, then the sam
 R through the real flow; figures side by side:
 
 - completed and failed calls; most calls up (with an operator) at once;
-- answer time p50/p99: the call leg's first step to AgentConnect, from AMI receive times;
+- answer time p50/p99: the call leg's first step to AgentConnect (AMI event timestamps);
 - the route step beyond the greeting p50/p99: the AGI (twin: its Set+Playback block),
   from its Newexten to the next step's, minus the greeting's length;
 - CPU seconds of Asterisk and of the server (from /proc), per phase;
