@@ -81,8 +81,8 @@ demo() {
             >"$CACHE/serve.log" 2>&1 </dev/null &
         echo $! >"$CACHE/serve.pid"
     fi
-    # Start-up reconcile (Asterisk's CDR of the last days) runs before the server listens.
-    hl serve --wait-healthy 180
+    # The server listens first; reconcile and the journal's drain run behind it.
+    hl serve --wait-healthy 60
     log "placing a demo call: 02112330 from 13800138000, menu digit 1 (Shanghai), operator answers"
     hl call --dialed 02112330 --caller 13800138000 --digits 1 --operator answer --say 3 \
         --at 2026-11-25T10:00

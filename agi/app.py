@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from panoramisk import Manager
 
+from agi.fallback_refresh import FallbackRefreshError, refresh_fallback
 from agi.flow.call import handle_call
 from agi.flow.hangup import handle_hangup
 from agi.flow.services import CallServices
@@ -30,6 +31,7 @@ from calllog.writer import JournalWriter
 from config.holder import ConfigHolder
 from config.settings import Settings
 from models.db import make_engine, session_factory
+from routing import in_china
 
 log = structlog.get_logger("service")
 
@@ -40,10 +42,17 @@ FLOWS: dict[str, Callable[[AgiSession, CallServices], Awaitable[None]]] = {
 STATS_SECONDS = 2.0  # how often /health's journal figures are refreshed
 STATS_LOG_SECONDS = 60.0  # how often a backlog or a database outage is logged
 FIRST_RECONCILE_WAIT_SECONDS = 30.0
+FALLBACK_REFRESH_SECONDS = 3600.0  # cheap: Asterisk reloads only when the text changed
 
 
 class Service:
-    def __init__(self, settings: Settings, *, allow_test_clock: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        allow_test_clock: bool = False,
+        config: ConfigHolder | None = None,
+    ) -> None:
         self.settings = settings
         # The call log's own engine: only the drain and reconcile use it, never a caller.
         self.engine = make_engine(settings.database_url)
@@ -53,7 +62,7 @@ class Service:
         self.drainer = Drainer(self.journal, session_factory(self.engine))
         self.services = CallServices(
             settings=settings,
-            config=ConfigHolder(settings),
+            config=config or ConfigHolder(settings),
             journal=self.journal,
             allow_test_clock=allow_test_clock,
         )
@@ -122,8 +131,9 @@ class Service:
         self._spawn(self._watch_journal())
         if reconcile_on_start:
             self._spawn(self._reconcile_often())
-        if watch_ami:
+        if watch_ami:  # the AMI side: reachability, and the dialplan's fallback data
             self._spawn(self._watch_ami())
+            self._spawn(self._refresh_fallback_often())
         log.info(
             "service.started",
             instance=self.settings.instance,
@@ -172,9 +182,8 @@ class Service:
         last_logged = 0.0
         while True:
             with contextlib.suppress(Exception):
-                self.journal_stats = await asyncio.wait_for(
-                    self.journal.run(lambda j: j.stats()), STATS_SECONDS * 5
-                )
+                async with asyncio.timeout(STATS_SECONDS * 5):
+                    self.journal_stats = await self.journal.run(lambda j: j.stats())
             stats = self.journal_stats
             behind = bool(stats and stats.depth) or self.drainer.db_ok is False
             if behind and time.monotonic() - last_logged > STATS_LOG_SECONDS:
@@ -195,6 +204,23 @@ class Service:
             log.error("service.reload_rejected", problems=[str(p) for p in problems])
         else:
             log.info("service.reloaded")
+            await self.refresh_fallback()
+
+    async def refresh_fallback(self) -> None:
+        """Rewrite the dialplan's own routing data (hours from today) and reload it if it
+        changed; a failure keeps the old file, and is logged and tried again later."""
+        config = self.services.config.current
+        today = in_china(self.services.clock()).date()  # routing decides in China time
+        try:
+            await refresh_fallback(self.settings, config.directory, config.calendar, today)
+        except FallbackRefreshError as exc:
+            log.error("service.fallback_refresh_failed", error=str(exc)[:300])
+
+    async def _refresh_fallback_often(self) -> None:
+        """At start, then hourly: the window of dated hours moves with the day."""
+        while True:
+            await self.refresh_fallback()
+            await asyncio.sleep(FALLBACK_REFRESH_SECONDS)
 
     async def stop(self, deadline: float = 10.0) -> None:
         await self.agi.shutdown(deadline)

@@ -13,6 +13,14 @@ GREETING_DONE = "HOTLINE_GREETING_DONE"
 AGI_FAILED = "HOTLINE_AGI_FAILED"  # 1 = the server gave up; the dialplan's fallback runs
 OUTCOME = "HOTLINE_OUTCOME"  # the step the call is in; the hangup handler reports it
 
+# Set by the dialplan's own fallback (no server routed the call; hotline12330-fallback.conf).
+FALLBACK = "HOTLINE_FALLBACK"  # 1 = the dialplan routed the call alone
+FALLBACK_GREETING = "HOTLINE_FALLBACK_GREETING"  # the fallback centre's greeting prompt
+FALLBACK_MENU_PROMPT = "HOTLINE_FALLBACK_MENU_PROMPT"  # the shared code's menu prompt
+FALLBACK_MENU_TRIES = "HOTLINE_FALLBACK_MENU_TRIES"
+FALLBACK_MENU_TIMEOUT = "HOTLINE_FALLBACK_MENU_TIMEOUT"  # seconds per try
+FALLBACK_DIGIT = "HOTLINE_FALLBACK_DIGIT"  # the last digit Read() got in the fallback menu
+
 # Set by the dialplan (or a test call) for the server.
 TRUNK_AREA = "HOTLINE_TRUNK_AREA"
 REC_RELPATH = "HOTLINE_REC_RELPATH"
@@ -27,7 +35,6 @@ AGISTATUS = "AGISTATUS"
 QUEUESTATUS = "QUEUESTATUS"
 MEMBERINTERFACE = "MEMBERINTERFACE"
 VMSTATUS = "VMSTATUS"
-LINKEDID = "CHANNEL(linkedid)"
 
 ROUTE_RING = "ring"
 ROUTE_VOICEMAIL = "voicemail"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,10 @@ class CdrCall:
     is_test: bool
     start: dt.datetime
     end: dt.datetime | None
+    # From the leg's row that an operator answered (the Queue member it was bridged to).
+    answered_line: str | None = None
+    answered_at: dt.datetime | None = None
+    talk_seconds: float | None = None
 
 
 def _utc(raw: str) -> dt.datetime | None:
@@ -59,38 +65,91 @@ def _utc(raw: str) -> dt.datetime | None:
         return None
 
 
+# A channel name is its device plus "-<8 hex digits>" (and ";1"/";2" for Local halves):
+# PJSIP/bj-op2-0000000b, Local/bj-op2@hotline12330-test-operators-00000004;1.
+_CHANNEL_SUFFIX = re.compile(r"-[0-9a-f]{8}(?:;[12])?$")
+
+
+def line_of_channel(channel: str) -> str:
+    """The Queue member interface a channel was dialled as (what MEMBERINTERFACE holds):
+    the channel name without its sequence suffix. A landline dialled through a trunk
+    shows as the trunk (PJSIP/<trunk>), since its number is not in the channel name."""
+    return _CHANNEL_SUFFIX.sub("", channel)[:128]
+
+
+def _answered_row(rows: list[dict[str, str]]) -> dict[str, str] | None:
+    """The row of a caller leg that was bridged to an answering operator: Queue dialled
+    a member (dstchannel) and that member answered. Rows of members that did not answer
+    say NO ANSWER; the last answered one is the operator the call ended with."""
+    answered = [
+        row
+        for row in rows
+        if row["dstchannel"] and row["disposition"] == "ANSWERED" and _utc(row["answer"])
+    ]
+    if not answered:
+        return None
+    return max(answered, key=lambda row: (row["answer"], _number(row["sequence"])))
+
+
+def _number(raw: str) -> int:
+    return int(raw) if raw.isdigit() else 0
+
+
+def cdr_calls(rows: Iterable[list[str]], since: dt.datetime | None = None) -> list[CdrCall]:
+    """The 12330 calls in cdr_csv rows: one per uniqueid whose userfield our dialplan set
+    (started at or after `since` when given), completed from every row of that leg."""
+    legs: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        if len(row) < len(COLUMNS) - 1:
+            continue
+        fields = dict(zip(COLUMNS, row, strict=False))
+        fields.setdefault("sequence", "")
+        if fields["uniqueid"]:
+            legs.setdefault(fields["uniqueid"], []).append(fields)
+    calls = []
+    for uniqueid, leg_rows in legs.items():
+        call = _call_of_leg(uniqueid, leg_rows)
+        if call is not None and (since is None or call.start >= since):
+            calls.append(call)
+    return calls
+
+
+def _call_of_leg(uniqueid: str, rows: list[dict[str, str]]) -> CdrCall | None:
+    ours = [row for row in rows if "|" in row["userfield"]]
+    if not ours:
+        return None  # not a 12330 call leg (an operator's leg, the test caller ...)
+    last = ours[-1]  # the hangup handler's row: the final outcome
+    step, _, rest = last["userfield"].partition("|")
+    relpath, _, test_flag = rest.partition("|")
+    starts = [start for row in rows if (start := _utc(row["start"])) is not None]
+    ends = [end for row in rows if (end := _utc(row["end"])) is not None]
+    if not starts:
+        return None
+    answered = _answered_row(rows) if step == "answered" else None
+    return CdrCall(
+        uniqueid=uniqueid[:64],
+        linkedid=(last.get("linkedid") or uniqueid)[:64],
+        channel=last["channel"],
+        caller=sanitize_caller(last["src"]),
+        dialled=safe_digits(last["dst"]) or "12330",
+        centre=last["accountcode"][:32],
+        step=step,
+        recording_relpath=relpath,
+        is_test=test_flag == "1",
+        start=min(starts),
+        end=max(ends) if ends else None,
+        answered_line=line_of_channel(answered["dstchannel"]) if answered else None,
+        answered_at=_utc(answered["answer"]) if answered else None,
+        talk_seconds=float(_number(answered["billsec"])) if answered else None,
+    )
+
+
 def read_cdr_calls(path: Path, since: dt.datetime | None = None) -> list[CdrCall]:
-    """The 12330 call legs in Master.csv (the ones whose userfield our dialplan set),
-    started at or after `since` when given."""
+    """The 12330 calls in Master.csv (see cdr_calls)."""
     if not path.exists():
         return []
-    calls: dict[str, CdrCall] = {}
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-        for row in csv.reader(handle):
-            if len(row) < len(COLUMNS) - 1:
-                continue
-            fields = dict(zip(COLUMNS, row, strict=False))
-            step, sep, rest = fields["userfield"].partition("|")
-            relpath, _, test_flag = rest.partition("|")
-            start = _utc(fields["start"])
-            if not sep or not fields["uniqueid"] or start is None:
-                continue
-            if since is not None and start < since:
-                continue
-            calls[fields["uniqueid"]] = CdrCall(
-                uniqueid=fields["uniqueid"][:64],
-                linkedid=(fields.get("linkedid") or fields["uniqueid"])[:64],
-                channel=fields["channel"],
-                caller=sanitize_caller(fields["src"]),
-                dialled=safe_digits(fields["dst"]) or "12330",
-                centre=fields["accountcode"][:32],
-                step=step,
-                recording_relpath=relpath,
-                is_test=test_flag == "1",
-                start=start,
-                end=_utc(fields["end"]),
-            )
-    return list(calls.values())
+        return cdr_calls(csv.reader(handle), since)
 
 
 # A call that ended this recently may still have its hangup step on the way (in the
@@ -151,11 +210,17 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
     )
     outcome = OUTCOME_BY_STEP.get(cdr.step, CallOutcome.FAILED)
     reason = None
+    answer: dict[str, object] = {}
     if outcome is CallOutcome.ANSWERED:
-        # The CDR does not say which line answered; keep the call, mark it honestly.
-        outcome, reason = CallOutcome.FAILED, "reconciled: answered, but the line is unknown"
+        answer = answer_fields(cdr)
     elif cdr.step == "fallback":
         reason = "FastAGI unavailable: fallback greeting and national voicemail (reconciled)"
+    elif not existed and cdr.centre:
+        # No server ever saw the call, yet it reached a centre: the dialplan's fallback.
+        reason = (
+            f"FastAGI unavailable: the dialplan's fallback routed the call to {cdr.centre} "
+            "(reconciled)"
+        )
     elif outcome is CallOutcome.FAILED:
         reason = f"reconciled: call ended in unknown step {cdr.step[:40]!r}"
     if not existed and cdr.centre:
@@ -169,6 +234,7 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
         closed_by=CallSource.RECONCILED,
         ended_at=cdr.end,
         failure_reason=reason,
+        **answer,
     )
     if closed:
         repo.append_event(
@@ -197,8 +263,25 @@ async def _archive(services: CallServices, cdr: CdrCall) -> None:
     if OUTCOME_BY_STEP.get(cdr.step) is CallOutcome.VOICEMAIL:
         mailbox = "national" if cdr.step == "fallback" else _mailbox(services, cdr.centre)
         await collect_voicemail(
-            services, recorder, cdr.channel, mailbox, cdr.start, wait_seconds=wait
+            services,
+            recorder,
+            cdr.channel,
+            mailbox,
+            cdr.start,
+            wait_seconds=wait,
+            call_window=(cdr.start, cdr.end) if cdr.end else None,
         )
+
+
+def answer_fields(cdr: CdrCall) -> dict[str, object]:
+    """The answered call's fields as the hangup step writes them; the wait is unknown (the
+    CDR has no ring start), and the line "unknown" when no answered row survived."""
+    fields: dict[str, object] = {"answered_line": cdr.answered_line or "unknown"}
+    if cdr.answered_at is not None:
+        fields["answered_at"] = cdr.answered_at
+    if cdr.talk_seconds is not None:
+        fields["talk_seconds"] = cdr.talk_seconds
+    return fields
 
 
 def _mailbox(services: CallServices, centre_id: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from agi import protocol
 from agi.errors import AgiCommandError, AgiHangup, AgiProtocolError, AgiTimeout
@@ -200,6 +201,17 @@ class AgiSession:
 
     async def set_variable(self, name: str, value: object) -> None:
         await self.command("SET VARIABLE", name, value)
+
+    async def set_variables(self, values: Mapping[str, object]) -> None:
+        """Several variables in one round trip (EXEC MSet, in order). MSet splits on
+        commas, so a value holding one is set on its own instead."""
+        texts = {name: str(value) for name, value in values.items()}
+        if all("," not in text and "=" not in name for name, text in texts.items()):
+            reply = await self.exec("MSet", *(f"{name}={text}" for name, text in texts.items()))
+            if reply.value == 0:
+                return
+        for name, text in texts.items():  # MSet refused or unusable: one at a time
+            await self.set_variable(name, text)
 
     async def get_variable(self, name: str) -> str | None:
         """The value, or None when the variable is unset."""

@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from calllog.journal import StoredEntry
@@ -60,14 +60,15 @@ def identity_body(
     trunk_area_code: str | None,
     is_test: bool,
 ) -> dict[str, Any]:
-    """What creating the call's row needs, as journal JSON."""
+    """What creating the call's row needs, as journal JSON (empty values as the row
+    stores them)."""
     return {
         "uniqueid": uniqueid,
-        "linkedid": linkedid,
+        "linkedid": linkedid or uniqueid,
         "started_at": started_at.isoformat(),
-        "dialled_number": dialled_number,
-        "caller_number": caller_number,
-        "trunk_area_code": trunk_area_code,
+        "dialled_number": dialled_number or "12330",
+        "caller_number": caller_number or None,
+        "trunk_area_code": trunk_area_code or None,
         "is_test": is_test,
     }
 
@@ -130,6 +131,8 @@ FINISH_FIELDS = ("answered_line", "wait_seconds", "talk_seconds", "failure_reaso
 
 
 def _finish(session: Session, call_id: int, body: dict[str, Any], key: str) -> None:
+    if body.get("centre_id"):  # routed by the dialplan alone: only the close knows where
+        repo.set_centre_if_unknown(session, call_id, body["centre_id"])
     fields: dict[str, Any] = {name: _instant(body.get(name)) for name in FINISH_INSTANTS}
     fields.update({name: body.get(name) for name in FINISH_FIELDS})
     repo.close_call(
@@ -161,8 +164,15 @@ def _recording(session: Session, call_id: int, body: dict[str, Any], key: str) -
 
 
 def _voicemail(session: Session, call_id: int, body: dict[str, Any], key: str) -> None:
-    existing = select(Voicemail.id).where(Voicemail.call_id == call_id).limit(1)
-    if session.scalar(existing) is not None:
+    """Claim the message once: not when the call has one already, nor when another call
+    holds this file or spool message (the unique constraints back this up)."""
+    taken = or_(Voicemail.call_id == call_id, Voicemail.file == body["file"])
+    if body.get("spool_msg_id"):
+        same_message = (Voicemail.mailbox == body["mailbox"]) & (
+            Voicemail.spool_msg_id == body["spool_msg_id"]
+        )
+        taken = or_(taken, same_message)
+    if session.scalar(select(Voicemail.id).where(taken).limit(1)) is not None:
         return
     repo.add_voicemail(
         session,
@@ -170,6 +180,7 @@ def _voicemail(session: Session, call_id: int, body: dict[str, Any], key: str) -
         mailbox=body["mailbox"],
         file=body["file"],
         duration_seconds=body.get("duration_seconds"),
+        spool_msg_id=body.get("spool_msg_id"),
     )
 
 

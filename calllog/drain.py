@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from calllog.apply import apply_entries
 from calllog.journal import StoredEntry
 from calllog.writer import JournalWriter
+from models.calls import Call
 
 log = structlog.get_logger("drain")
 
@@ -33,6 +35,7 @@ T = TypeVar("T")
 
 BATCH_SIZE = 200
 IDLE_WAIT_SECONDS = 1.0  # look again this often even when no write woke us
+PROBE_SECONDS = 10.0  # an idle drainer checks the database this often
 BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 # The database (or the network to it) is unavailable: try the same batch again later.
 TRANSIENT = (OperationalError, PoolTimeout)
@@ -56,6 +59,7 @@ class Drainer:
         self.db_down_since: float | None = None
         self.applied = 0
         self.quarantined = 0
+        self._probed = -PROBE_SECONDS
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="journal-drain")
@@ -75,6 +79,10 @@ class Drainer:
         Raises what a transient database failure raised."""
         batch = await self._writer.run(lambda j: j.pending(BATCH_SIZE))
         if not batch:
+            if time.monotonic() - self._probed > PROBE_SECONDS:
+                # Idle: still look at the database, so /health tells its state now.
+                self._probed = time.monotonic()
+                await self.in_db_thread(lambda s: s.execute(select(Call.id).limit(1)))
             return 0
         journal_id = self._writer.journal_id
         try:
@@ -123,8 +131,11 @@ class Drainer:
                 self._mark_up(failures)
             failures = 0
             if moved == 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                # arrives as the event is set (stop() flushes, then cancels).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._writer.written.wait(), IDLE_WAIT_SECONDS)
+                    async with asyncio.timeout(IDLE_WAIT_SECONDS):
+                        await self._writer.written.wait()
 
     def _mark_down(self, exc: BaseException) -> None:
         if self.db_ok is not False:

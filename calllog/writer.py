@@ -119,10 +119,10 @@ class JournalWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.flush(), deadline)
-        if self._journal is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.run(lambda j: j.close()), deadline)
+            async with asyncio.timeout(deadline):
+                await self.flush()
+                if self._journal is not None:
+                    await self.run(lambda j: j.close())
         self._executor.shutdown(wait=False)
 
 

@@ -18,8 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "asterisk-config",
         help="generate the per-centre Asterisk config (queues, mailboxes, endpoints)",
         description=(
-            "Generate hotline12330-*.conf from the centres file. They are #included by the "
-            "static files in asterisk-conf/, in the dev stack or an existing Asterisk/FreePBX."
+            "Generate hotline12330-*.conf from the centres file (and the calendar: "
+            "hotline12330-fallback.conf holds 31 days of opening hours from today, which "
+            "the service keeps rewriting). They are #included by the static files in "
+            "asterisk-conf/, in the dev stack or an existing Asterisk/FreePBX."
         ),
     )
     parser.add_argument("--config", type=Path, metavar="PATH", help="settings file")

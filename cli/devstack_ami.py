@@ -88,9 +88,11 @@ class CallResult:
         return None
 
 
-def new_uniqueid() -> str:
-    """A uniqueid shaped like Asterisk's own (<epoch>.<n>), safe as a recording name."""
-    return f"{int(dt.datetime.now(dt.UTC).timestamp())}.{secrets.randbelow(10**9)}"
+def new_uniqueid(system_name: str = "") -> str:
+    """A uniqueid shaped like Asterisk's own (<epoch>.<n>), safe as a recording name;
+    with `system_name`, as an asterisk.conf systemname makes them (<name>-<epoch>.<n>)."""
+    prefix = f"{system_name}-" if system_name else ""
+    return f"{prefix}{int(dt.datetime.now(dt.UTC).timestamp())}.{secrets.randbelow(10**9)}"
 
 
 NOT_RESENT_ACTIONS = ("ping", "login", "originate", "hangup", "command")
@@ -131,16 +133,18 @@ async def originate_and_wait(
     caller: SimulatedCaller | None = None,
     variables: dict[str, str] | None = None,
     limit_seconds: float = 90.0,
+    system_name: str = "",
 ) -> CallResult:
     """Call `dialed` into hotline12330-inbound as `caller_id` and wait for the hangup.
 
     `variables` are set on the call (prefix "__" to reach the operator legs too), e.g.
     {"HOTLINE_TRUNK_AREA": "021"} for a call arriving on a Shanghai trunk.
+    `system_name` gives both legs uniqueids as an asterisk.conf systemname would.
     """
     caller = caller or SimulatedCaller()
     result = CallResult(
-        call_uniqueid=new_uniqueid(),
-        caller_uniqueid=new_uniqueid(),
+        call_uniqueid=new_uniqueid(system_name),
+        caller_uniqueid=new_uniqueid(system_name),
         started_at=dt.datetime.now(ZoneInfo(settings.timezone)),
     )
     finished = asyncio.Event()

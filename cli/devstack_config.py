@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from config.asterisk_fallback import FALLBACK_FILE, fallback_conf
 from config.asterisk_gen import generate, options_from_settings
+from config.calendar_file import load_calendar
 from config.centres_file import load_centres
-from config.model import Directory
+from config.model import CalendarOverrides, Directory
 from config.problems import ConfigInvalid, Report
 from config.settings import Settings
+from routing.local_time import CHINA_TZ
 
 
 def load_directory(settings: Settings) -> Directory:
@@ -22,10 +27,38 @@ def load_directory(settings: Settings) -> Directory:
     return result.directory
 
 
+def load_calendar_overrides(settings: Settings, directory: Directory) -> CalendarOverrides:
+    """The calendar overrides file; raises ConfigInvalid listing every problem."""
+    report = Report(settings.calendar_file)
+    ids = frozenset(c.id for c in directory.centres)
+    calendar = load_calendar(settings.calendar_file, report, ids)
+    if calendar is None or report.problems:
+        raise ConfigInvalid(report.problems)
+    return calendar
+
+
+def china_today() -> dt.date:
+    return dt.datetime.now(CHINA_TZ).date()
+
+
+def fallback_file(settings: Settings, today: dt.date | None = None) -> dict[str, str]:
+    """hotline12330-fallback.conf for the window starting `today` (China date)."""
+    directory = load_directory(settings)
+    calendar = load_calendar_overrides(settings, directory)
+    source = f"{settings.centres_file} and {settings.calendar_file}"
+    text = fallback_conf(directory, calendar, today or china_today(), source=source)
+    return {FALLBACK_FILE: text}
+
+
 def generated_files(
-    settings: Settings, *, dev_operators: bool, ring_timeout_override: int | None = None
+    settings: Settings,
+    *,
+    dev_operators: bool,
+    ring_timeout_override: int | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, str]:
     options = options_from_settings(
         settings, dev_operators=dev_operators, ring_timeout_override=ring_timeout_override
     )
-    return generate(load_directory(settings), options)
+    files = generate(load_directory(settings), options)
+    return {**files, **fallback_file(settings, today)}

@@ -11,6 +11,9 @@ Generated files:
   hotline12330-pjsip-lines.conf    operator endpoints and the trunks landlines use
   hotline12330-manager.conf        the AMI user of the service
   hotline12330-manager-bind.conf   AMI bind address/port lines for [general] (dev stack)
+  hotline12330-cdr.conf            the cdr.conf [csv] options `reconcile` reads Master.csv with
+The dialplan's fallback data (hotline12330-fallback.conf) depends on the date too:
+config/asterisk_fallback.py.
 """
 
 from __future__ import annotations
@@ -19,12 +22,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.model import Centre, Directory, Line, LineKind
+from config.model import NATIONAL_MAILBOX, Centre, Directory, Line, LineKind
 from config.settings import Settings
 
 TEST_OPERATORS_CONTEXT = "hotline12330-test-operators"
 VOICEMAIL_CONTEXT = "hotline12330"
-NATIONAL_MAILBOX = "national"
 
 # Characters that would end a config value (`;` comment, newline) or split a
 # dialplan argument (`,`, `|`) and so cannot appear in generated values.
@@ -56,6 +58,8 @@ class GenOptions:
     # sections with real passwords live in hotline12330-pjsip-local.conf.
     dev_phone_password: str | None = None
     source: str = "the centres file"
+    # A second FastAGI base URL the dialplan tries when the first cannot be reached.
+    agi_second_url: str = ""
 
     @property
     def agi_url(self) -> str:
@@ -83,6 +87,7 @@ def options_from_settings(
         ring_timeout_override=ring_timeout_override,
         dev_phone_password=DEV_PHONE_PASSWORD if dev_operators else None,
         source=str(settings.centres_file),
+        agi_second_url=settings.agi_second_url,
     )
 
 
@@ -95,6 +100,7 @@ def generate(directory: Directory, options: GenOptions) -> dict[str, str]:
         "hotline12330-pjsip-lines.conf": pjsip_lines_conf(directory, options),
         "hotline12330-manager.conf": manager_conf(options),
         "hotline12330-manager-bind.conf": manager_bind_conf(options),
+        "hotline12330-cdr.conf": cdr_conf(options),
     }
 
 
@@ -130,12 +136,25 @@ def globals_conf(options: GenOptions) -> str:
         + f"HOTLINE12330_RECORDINGS={recordings}\n"
         + f"HOTLINE12330_PROMPTS={prompts}\n"
         + f"HOTLINE12330_AGI={_safe(options.agi_url, 'AGI address')}\n"
+        + "; Tried when the first cannot be reached; empty: no second server.\n"
+        + f"HOTLINE12330_AGI2={second_agi_url(options.agi_second_url)}\n"
         + f"HOTLINE12330_TIMEZONE={_safe(options.timezone, 'timezone')}\n"
         + f"HOTLINE12330_DEV_OPERATORS={1 if options.dev_operators else 0}\n"
         + "; Default behaviour of the simulated operators (answer|busy|noanswer);\n"
         + "; a call overrides it with the channel variable __HOTLINE_TEST_OPERATOR.\n"
         + "HOTLINE_TEST_OPERATOR=answer\n"
     )
+
+
+def second_agi_url(url: str) -> str:
+    """The second FastAGI base URL as the dialplan appends /call to it; "" for none."""
+    url = url.strip().rstrip("/")
+    if not url:
+        return ""
+    _safe(url, "agi_second_url")
+    if not re.fullmatch(r"agi://[A-Za-z0-9.\[\]:-]+", url):
+        raise GeneratorError(f"agi_second_url {url!r} is not agi://host[:port]")
+    return url
 
 
 def member_interface(line: Line, options: GenOptions) -> str:
@@ -221,6 +240,33 @@ def voicemail_conf(directory: Directory, options: GenOptions) -> str:
     for box, label in mailboxes(directory):
         out.append(f"{box} => 0000,{_label(label)}\n")
     return "".join(out)
+
+
+# cdr_csv options `hotline12330 reconcile` depends on (as asterisk-conf/cdr.conf has them):
+# UTC times, the uniqueid (the call row's key), the userfield the hangup handler sets
+# ("<outcome>|<recording>|<test flag>"), and the peeraccount/linkedid/sequence columns.
+CDR_CSV_OPTIONS = {
+    "usegmtime": "yes",
+    "loguniqueid": "yes",
+    "loguserfield": "yes",
+    "newcdrcolumns": "yes",
+    "accountlogs": "no",
+}
+# [general] of cdr.conf: CDRs on, and the hangup handler's userfield kept in the record.
+CDR_GENERAL_OPTIONS = {"enable": "yes", "endbeforehexten": "no"}
+
+
+def cdr_conf(options: GenOptions) -> str:
+    lines = [
+        _header(options),
+        "; #include this file at the end of the [csv] section of cdr.conf, and in its\n",
+        "; [general] keep " + ", ".join(f"{k} = {v}" for k, v in CDR_GENERAL_OPTIONS.items()),
+        ".\n",
+        "; `hotline12330 reconcile` reads Master.csv with exactly these columns; the\n",
+        "; service's cdr_csv setting must name that file (/var/log/asterisk/cdr-csv/Master.csv).\n",
+    ]
+    lines += [f"{key} = {value}\n" for key, value in CDR_CSV_OPTIONS.items()]
+    return "".join(lines)
 
 
 def trunk_areas(directory: Directory) -> dict[str, str]:

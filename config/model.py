@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# The fallback box of context hotline12330 (the dialplan's fallback leaves messages here).
+NATIONAL_MAILBOX = "national"
+
 
 class LineKind(StrEnum):
     PJSIP = "pjsip"  # an operator SIP phone registered to Asterisk
@@ -120,6 +123,11 @@ class Directory:
             if centre.id == centre_id:
                 return centre
         raise KeyError(centre_id)
+
+    @property
+    def mailboxes(self) -> frozenset[str]:
+        """Every mailbox a call may leave a message in: the centres' and the national box."""
+        return frozenset({NATIONAL_MAILBOX, *(centre.mailbox for centre in self.centres)})
 
     def centres_for_area(self, area_code: str) -> tuple[Centre, ...]:
         return tuple(c for c in self.centres if area_code in c.area_codes)

@@ -48,11 +48,17 @@ class Settings:
     voicemail_spool: Path
     # Asterisk's cdr_csv Master.csv (as this server sees it), read by `reconcile`.
     cdr_csv: Path
+    # Where the service rewrites hotline12330-fallback.conf daily (Asterisk's config
+    # directory as this server sees it). The default is the dev stack's chroot.
+    asterisk_conf_dir: Path
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     agi_max_sessions: int = 256
     agi_command_timeout: float = 10.0
     agi_header_timeout: float = 5.0
+    # A second FastAGI server (agi://host:port) the dialplan tries when this one cannot
+    # be reached; "" = none.
+    agi_second_url: str = ""
     health_host: str = "127.0.0.1"
     health_port: int = 4574
     ami_host: str = "127.0.0.1"
@@ -170,6 +176,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         "asterisk_root": _default_cache_dir() / "asterisk-sid",
         "voicemail_spool": _default_cache_dir() / "asterisk-sid/var/spool/asterisk/voicemail",
         "cdr_csv": _default_cache_dir() / "asterisk-sid/var/log/asterisk/cdr-csv/Master.csv",
+        "asterisk_conf_dir": _default_cache_dir() / "asterisk-sid/etc/asterisk",
     }
     known = {f.name for f in dataclasses.fields(Settings)}
     explicit: set[str] = set()  # set by the file or the environment: never rebased
@@ -204,7 +211,28 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         root = values["asterisk_root"]
         assert isinstance(root, Path)
         values["cdr_csv"] = root / "var/log/asterisk/cdr-csv/Master.csv"
+    if "asterisk_root" in explicit and "asterisk_conf_dir" not in explicit:
+        root = values["asterisk_root"]
+        assert isinstance(root, Path)
+        values["asterisk_conf_dir"] = root / "etc/asterisk"
     return Settings(**values)  # type: ignore[arg-type]
+
+
+# Settings whose defaults point into the dev stack's chroot (asterisk_root): a production
+# install must name Asterisk's own spool and CDR file.
+DEV_CHROOT_KEYS = ("voicemail_spool", "cdr_csv")
+
+
+def dev_chroot_settings(settings: Settings) -> list[str]:
+    """The DEV_CHROOT_KEYS whose path lies in the dev stack's chroot."""
+    chroots = {_default_cache_dir() / "asterisk-sid"}
+    if settings.asterisk_root != Path("/"):  # "/" derives the real Asterisk paths
+        chroots.add(settings.asterisk_root)
+    return [
+        key
+        for key in DEV_CHROOT_KEYS
+        if any(Path(getattr(settings, key)).is_relative_to(root) for root in chroots)
+    ]
 
 
 def _rebase_on_data_dir(values: dict[str, object], explicit: set[str]) -> None:

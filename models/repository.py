@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models.base import RELATIVE_PATH_LENGTH, utc_now
+from models.base import CODE_LENGTH, RELATIVE_PATH_LENGTH, utc_now
 from models.calls import (
     CALLER_NUMBER_LENGTH,
     DIALLED_NUMBER_LENGTH,
@@ -29,7 +29,7 @@ from models.calls import (
     CallSource,
 )
 from models.recordings import Recording, RecordingStatus
-from models.voicemail import Voicemail, VoicemailStatus
+from models.voicemail import SPOOL_MSG_ID_LENGTH, Voicemail, VoicemailStatus
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -182,6 +182,15 @@ def set_call_routing(
     return call
 
 
+def set_centre_if_unknown(session: Session, call_id: int, centre_id: str) -> None:
+    """Name the call's centre when no routing step did (the dialplan routed it alone)."""
+    _check_text("centre_id", centre_id, CODE_LENGTH, required=True)
+    call = _call(session, call_id)
+    if call.centre_id is None:
+        call.centre_id = centre_id
+        session.flush()
+
+
 def set_call_menu(
     session: Session, call_id: int, *, digits: str, invalid_count: int, timeout_count: int
 ) -> Call:
@@ -283,15 +292,22 @@ def add_voicemail(
     mailbox: str,
     file: str,
     duration_seconds: float | None = None,
+    spool_msg_id: str | None = None,
 ) -> Voicemail:
     """Record a message left by the caller; `file` is its archived copy, relative to the
-    recordings root (the spool copy may be renumbered or deleted by Asterisk)."""
+    recordings root (the spool copy may be renumbered or deleted by Asterisk), and
+    `spool_msg_id` the msg_id of the spool envelope it came from."""
     _check_text("mailbox", mailbox, 64, required=True)
     check_relative_path("file", file)
+    _check_text("spool_msg_id", spool_msg_id, SPOOL_MSG_ID_LENGTH)
     if duration_seconds is not None and duration_seconds < 0:
         raise ValueError(f"duration_seconds: {duration_seconds} is negative")
     voicemail = Voicemail(
-        call_id=call_id, mailbox=mailbox, file=file, duration_seconds=duration_seconds
+        call_id=call_id,
+        mailbox=mailbox,
+        file=file,
+        duration_seconds=duration_seconds,
+        spool_msg_id=spool_msg_id,
     )
     session.add(voicemail)
     session.flush()

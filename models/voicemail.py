@@ -6,11 +6,22 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import RELATIVE_PATH_LENGTH, Base, str_enum, utc_now
 from models.calls import Call
+
+SPOOL_MSG_ID_LENGTH = 64  # app_voicemail's msg_id: "<epoch>-<counter, 8 hex digits>"
 
 
 class VoicemailStatus(enum.StrEnum):
@@ -27,6 +38,8 @@ class Voicemail(Base):
             "status = 'new' OR (handled_by IS NOT NULL AND handled_at IS NOT NULL)",
             name="handled_has_who_and_when",
         ),
+        # A spool message is claimed by one call only, however often it is looked for.
+        UniqueConstraint("mailbox", "spool_msg_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -34,7 +47,10 @@ class Voicemail(Base):
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)  # one per call
     mailbox: Mapped[str] = mapped_column(String(64), index=True)
-    file: Mapped[str] = mapped_column(String(RELATIVE_PATH_LENGTH))
+    # The archived copy: one file is one call's message, never two calls'.
+    file: Mapped[str] = mapped_column(String(RELATIVE_PATH_LENGTH), unique=True)
+    # msg_id of the spool envelope it was copied from (NULL: an envelope without one).
+    spool_msg_id: Mapped[str | None] = mapped_column(String(SPOOL_MSG_ID_LENGTH))
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     status: Mapped[VoicemailStatus] = mapped_column(
         str_enum(VoicemailStatus, "voicemail_status"), default=VoicemailStatus.NEW, index=True

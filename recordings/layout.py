@@ -11,9 +11,13 @@ import datetime as dt
 import re
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-# Asterisk uniqueids are "<epoch seconds>.<counter>"; digits and single dots only.
-_UNIQUEID = re.compile(r"[0-9]+(?:\.[0-9]+)*")
-_MAX_UNIQUEID_LENGTH = 64
+# Asterisk uniqueids are "<epoch seconds>.<counter>", prefixed "<systemname>-" when
+# asterisk.conf sets systemname (e.g. "pbx1-1764740200.1"). The system name is kept to
+# ASCII letters, digits, "_", "-" and single dots, so a uniqueid is always one safe file
+# name: never "/", "\\", "..", a space, NUL or a leading dot.
+_SYSTEM_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.))*"
+_UNIQUEID = re.compile(rf"(?:{_SYSTEM_NAME}-)?[0-9]+(?:\.[0-9]+)*", re.ASCII)
+_MAX_UNIQUEID_LENGTH = 64  # models.calls.UNIQUEID_LENGTH
 
 
 class UnsafePathError(ValueError):
@@ -27,7 +31,10 @@ def validate_uniqueid(uniqueid: str) -> str:
         or len(uniqueid) > _MAX_UNIQUEID_LENGTH
         or not _UNIQUEID.fullmatch(uniqueid)
     ):
-        raise ValueError(f"not an Asterisk uniqueid (digits and dots only): {uniqueid!r}")
+        raise ValueError(
+            "not an Asterisk uniqueid ([<systemname>-]<epoch>.<counter>, at most "
+            f"{_MAX_UNIQUEID_LENGTH} characters): {uniqueid!r}"
+        )
     return uniqueid
 
 

@@ -13,7 +13,7 @@ from routing.dialled import (
     parse_area_code,
     parse_dialled,
 )
-from routing.hours import OpenState, makeup_day_hours, open_state
+from routing.hours import OpenState, makeup_day_hours, open_state, opening_ranges
 from routing.local_time import CHINA_TZ, in_china
 from routing.menu import AttemptProblem, MenuOutcome, menu_choice
 from routing.statutory import (
@@ -54,6 +54,7 @@ __all__ = [
     "menu_to_dict",
     "next_year_warning",
     "open_state",
+    "opening_ranges",
     "parse_area_code",
     "parse_dialled",
     "statutory_day",

@@ -75,6 +75,25 @@ def makeup_day_hours(centre: Centre) -> tuple[TimeRange, ...]:
     return next((day for day in centre.hours[:5] if day), ())
 
 
+def opening_ranges(
+    centre: Centre, calendar: CalendarOverrides, day: dt.date
+) -> tuple[TimeRange, ...]:
+    """The ranges `centre` is open on `day` (China date), sorted; () when closed all day.
+
+    Same precedence as open_state; the dialplan's own fallback hours are generated from
+    this, so tests hold the two to agree minute by minute.
+    """
+    local = calendar.local_on(centre.id, day)
+    if local is not None:
+        return () if local.kind is LocalKind.CLOSED else tuple(sorted(local.hours))
+    kind = statutory_day(calendar, day).kind
+    if kind is StatutoryKind.HOLIDAY:
+        return ()
+    if kind is StatutoryKind.MAKEUP_WORKDAY:
+        return tuple(sorted(makeup_day_hours(centre)))
+    return tuple(sorted(centre.hours[day.weekday()]))
+
+
 def open_state(centre: Centre, calendar: CalendarOverrides, at: dt.datetime) -> OpenState:
     local_at = in_china(at)
     day, t = local_at.date(), local_at.time().replace(tzinfo=None)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
+from agi.fallback_refresh import refresh_fallback
 from cli.devstack_ami import SimulatedCaller
-from cli.devstack_config import load_directory
+from cli.devstack_config import fallback_file, load_directory
+from config.asterisk_fallback import FALLBACK_FILE, fallback_conf
+from config.model import CalendarOverrides, LocalEntry, LocalKind, TimeRange
 from config.settings import Settings
 from recordings.prompt_texts import MenuTemplate, PromptTexts, load_prompt_texts
 from recordings.prompts import generate_default_prompts
+from routing import CHINA_TZ
 
 # Short prompts keep each call to seconds; the default texts are generated elsewhere.
 SHORT_TEXTS = {
@@ -51,3 +56,46 @@ def prepare_short_prompts(settings: Settings) -> None:
 
 def call_variables(at: str) -> dict[str, str]:
     return {"HOTLINE_TEST_CALL": "1", "HOTLINE_TEST_AT": at}
+
+
+# The dialplan's own fallback reads Asterisk's real clock, not HOTLINE_TEST_AT: tests
+# generate its hours around the real "now" with local calendar entries (they win over
+# holidays and weekends), every centre open all day or closed.
+ALL_DAY = (TimeRange(dt.time(0, 0), dt.time(23, 59)),)
+
+
+def around_now(settings: Settings, kind: LocalKind) -> CalendarOverrides:
+    """Every centre open all day (LocalKind.HOURS) or closed, yesterday to tomorrow."""
+    today = dt.datetime.now(CHINA_TZ).date()
+    hours = ALL_DAY if kind is LocalKind.HOURS else ()
+    return CalendarOverrides(
+        local=tuple(
+            LocalEntry(centre.id, today + dt.timedelta(days=n), kind, "test", hours)
+            for centre in load_directory(settings).centres
+            for n in (-1, 0, 1)
+        )
+    )
+
+
+async def install_fallback_hours(stack, kind: LocalKind, *, first_day: dt.date | None = None):
+    """Install the fallback file for these hours the way the service does (refresh_fallback:
+    atomic write, then `dialplan reload` over AMI)."""
+    settings = dataclasses.replace(stack.settings, asterisk_conf_dir=stack.paths.etc)
+    first = first_day or dt.datetime.now(CHINA_TZ).date() - dt.timedelta(days=1)
+    await refresh_fallback(settings, load_directory(settings), around_now(settings, kind), first)
+
+
+def fallback_text(settings: Settings, kind: LocalKind) -> str:
+    """The fallback file with every centre open all day or closed, from yesterday."""
+    first = dt.datetime.now(CHINA_TZ).date() - dt.timedelta(days=1)
+    return fallback_conf(load_directory(settings), around_now(settings, kind), first)
+
+
+def install_conf(stack, name: str, text: str) -> None:
+    (stack.paths.etc / name).write_text(text, encoding="utf-8")
+    stack.cli("dialplan reload")
+
+
+def restore_fallback(stack) -> None:
+    """The fallback file the session installed (today's real hours)."""
+    install_conf(stack, FALLBACK_FILE, fallback_file(stack.settings)[FALLBACK_FILE])

@@ -25,7 +25,7 @@ from ports import free_port
 
 from cli import devstack_asterisk as stack_mod
 from cli.devstack_ami import CallResult, SimulatedCaller, originate_and_wait
-from cli.devstack_config import load_directory
+from cli.devstack_config import fallback_file, load_directory
 from cli.devstack_mounts import unmount
 from config.asterisk_gen import generate, options_from_settings
 from config.model import Directory
@@ -87,8 +87,10 @@ class AsteriskStack:
         caller_id: str = "13800138000",
         variables: dict[str, str] | None = None,
         timeout: float = 90.0,
+        system_name: str = "",
     ) -> CallResult:
-        """Place a call into hotline12330-inbound and wait until both legs hung up."""
+        """Place a call into hotline12330-inbound and wait until both legs hung up.
+        `system_name` prefixes the uniqueids as asterisk.conf's systemname would."""
         return await originate_and_wait(
             self.settings,
             dialed=dialed,
@@ -96,6 +98,7 @@ class AsteriskStack:
             caller_id=caller_id,
             variables=variables,
             limit_seconds=timeout,
+            system_name=system_name,
         )
 
     def recording_path(self, result: CallResult) -> Path:
@@ -126,6 +129,8 @@ def _snapshot(paths: stack_mod.StackPaths) -> dict[str, str]:
 def _restore(paths: stack_mod.StackPaths, files: dict[str, str]) -> None:
     for name, text in files.items():
         (paths.etc / name).write_text(text, encoding="utf-8")
+    for extra in set(_snapshot(paths)) - set(files):  # e.g. a fallback file the tests added
+        (paths.etc / extra).unlink()
     stack_mod.cli(paths, "core reload")
 
 
@@ -164,7 +169,7 @@ def asterisk_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asteris
         options = options_from_settings(
             settings, dev_operators=True, ring_timeout_override=TEST_RING_TIMEOUT
         )
-        files = generate(load_directory(settings), options)
+        files = {**generate(load_directory(settings), options), **fallback_file(settings)}
         stack_mod.up(settings, files, log=lambda _line: None)
     except Exception as exc:  # whatever stops the stack, CI must see it as a failure
         _fail_or_skip(f"{type(exc).__name__}: {exc}")

@@ -3,8 +3,10 @@ voicemails), for the HTTP and browser tests."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
+import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from config.loader import load_config
 from config.settings import Settings, load_settings
 from console.app import create_app
 from console.users import save_user
+from console.web import SESSION_COOKIE
 from models.calls import CallOutcome
 from models.recordings import RecordingStatus
 from models.repository import (
@@ -154,3 +157,32 @@ def login(client: TestClient, name: str, password: str = PASSWORD):
         "/login",
         data={"username": name, "password": password, "csrf_token": csrf_of(page.text)},
     )
+
+
+@dataclass
+class Download:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    length: int
+
+
+async def stalled_download(port: int, path: str, cookie: str) -> Download:
+    """Send the request, read the head, then stop reading: the body stays in flight."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Cookie: {SESSION_COOKIE}={cookie}\r\n\r\n".encode()
+    )
+    await writer.drain()
+    head = (await reader.readuntil(b"\r\n\r\n")).decode()
+    assert head.startswith("HTTP/1.1 200"), head
+    length = next(
+        int(line.split(":", 1)[1])
+        for line in head.split("\r\n")
+        if line.lower().startswith("content-length:")
+    )
+    return Download(reader, writer, length)

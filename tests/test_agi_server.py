@@ -463,6 +463,42 @@ async def test_no_pipelining_second_command_waits_for_first_reply():
     assert results == ["one", "two"]
 
 
+@pytest.mark.parametrize(
+    ("values", "script"),
+    [
+        # One round trip for the whole route.
+        ({"A": "1", "B": "/p/q"}, [(b'EXEC "MSet" "A=1,B=/p/q"\n', b"200 result=0\n")]),
+        # MSet would split a comma: one SET VARIABLE each.
+        (
+            {"A": "1", "B": "x,y"},
+            [
+                (b'SET VARIABLE "A" "1"\n', b"200 result=1\n"),
+                (b'SET VARIABLE "B" "x,y"\n', b"200 result=1\n"),
+            ],
+        ),
+        # MSet refused (-2: no such application): the same values, one at a time.
+        (
+            {"A": "1"},
+            [
+                (b'EXEC "MSet" "A=1"\n', b"200 result=-2\n"),
+                (b'SET VARIABLE "A" "1"\n', b"200 result=1\n"),
+            ],
+        ),
+    ],
+)
+async def test_set_variables_in_one_round_trip_or_one_by_one(values, script):
+    async def handler(session: AgiSession) -> None:
+        await session.set_variables(values)
+
+    async with running({"hotline": handler}) as server:
+        peer = await Peer.connect(server.port, header())
+        for expected, reply in script:
+            await peer.expect(expected)
+            await peer.send(reply)
+        await peer.expect_closed()
+        peer.close()
+
+
 # --- failures tell the dialplan to fall back -----------------------------------------
 
 

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from agi.reconcile import COLUMNS
 from cli.devstack_asterisk import STATIC_CONF_DIR, static_files
 from cli.devstack_config import load_directory
 from cli.main import main
 from config.asterisk_gen import (
+    CDR_CSV_OPTIONS,
+    CDR_GENERAL_OPTIONS,
     GeneratorError,
     generate,
     options_from_settings,
@@ -196,3 +199,33 @@ def test_asterisk_config_command_reports_a_broken_centres_file(tmp_path, monkeyp
     settings.write_text(f'centres_file = "{broken}"\n', encoding="utf-8")
     assert main(["asterisk-config", "--config", str(settings)]) == 2
     assert "invalid" in capsys.readouterr().err
+
+
+def _conf_sections(text: str) -> dict[str, dict[str, str]]:
+    """key = value lines of an Asterisk .conf file, by [section] (comments dropped)."""
+    sections: dict[str, dict[str, str]] = {}
+    current = sections.setdefault("", {})
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            current[key.strip()] = value.strip()
+    return sections
+
+
+def test_cdr_snippet_has_the_csv_options_reconcile_reads() -> None:
+    """The production snippet and the dev stack's cdr.conf agree, so reconcile reads the
+    same columns (tests/test_reconcile_cdr.py pastes rows the dev stack wrote)."""
+    snippet = generate(DIRECTORY, options_from_settings(SETTINGS))["hotline12330-cdr.conf"]
+    assert "#include this file at the end of the [csv] section" in snippet
+    options = _conf_sections(snippet)[""]
+    dev = _conf_sections((STATIC_CONF_DIR / "cdr.conf").read_text(encoding="utf-8"))
+    assert options == CDR_CSV_OPTIONS
+    assert {k: dev["csv"][k] for k in options} == options
+    assert {k: dev["general"][k] for k in CDR_GENERAL_OPTIONS} == CDR_GENERAL_OPTIONS
+    for key in ("usegmtime", "loguniqueid", "loguserfield", "newcdrcolumns"):
+        assert options[key] == "yes"
+    # newcdrcolumns adds peeraccount, linkedid and sequence after the userfield.
+    assert COLUMNS[-5:] == ("uniqueid", "userfield", "peeraccount", "linkedid", "sequence")

@@ -13,10 +13,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
+from call_support import fallback_text, install_conf, restore_fallback
 from conftest_asterisk import AsteriskStack
 
 from agi.flow.prompts import wav_seconds as read_wav_seconds
 from cli.devstack_ami import SimulatedCaller
+from config.asterisk_fallback import FALLBACK_FILE
+from config.model import LocalKind
 
 pytestmark = pytest.mark.asterisk
 
@@ -90,13 +93,30 @@ def mailbox_messages(stack: AsteriskStack, box: str) -> set[str]:
     return {p.name for p in inbox.glob("msg*.txt")} if inbox.is_dir() else set()
 
 
-async def test_agi_down_plays_fallback_records_and_takes_national_voicemail(asterisk_stack):
+@pytest.fixture(scope="module", autouse=True)
+def centres_closed(asterisk_stack):
+    """The dialplan's own fallback reads the real clock: every centre closed, so a
+    fallback call always ends in its centre's mailbox."""
+    install_conf(
+        asterisk_stack, FALLBACK_FILE, fallback_text(asterisk_stack.settings, LocalKind.CLOSED)
+    )
+    yield
+    restore_fallback(asterisk_stack)
+
+
+async def test_agi_down_and_nothing_generated_takes_national_voicemail(asterisk_stack):
+    """The last resort: no AGI server and no generated fallback data (a stack where
+    nothing was generated yet) -> fallback greeting and the national mailbox."""
     stack = asterisk_stack
     before = mailbox_messages(stack, "national")
-    # Nothing listens on the AGI port: the FastAGI connection is refused.
-    result = await stack.originate_and_wait(
-        "02112330", caller=SimulatedCaller(say_seconds=1, hold_seconds=8), timeout=40
-    )
+    install_conf(stack, FALLBACK_FILE, "; nothing generated yet\n")
+    try:
+        # Nothing listens on the AGI port: the FastAGI connection is refused.
+        result = await stack.originate_and_wait(
+            "02112330", caller=SimulatedCaller(say_seconds=1, hold_seconds=8), timeout=40
+        )
+    finally:
+        install_conf(stack, FALLBACK_FILE, fallback_text(stack.settings, LocalKind.CLOSED))
     assert result.variables["AGISTATUS"] == "FAILURE"
     assert result.outcome == "fallback"
     assert result.applications.index("MixMonitor") < result.applications.index("AGI")
@@ -128,13 +148,18 @@ RING = {
     "HOTLINE_VM_PROMPT": "",
     "HOTLINE_GREETING_DONE": "1",
 }
+# The fallback rows: every centre is closed (centres_closed), so the dialplan takes a
+# message in the centre the server had chosen (HOTLINE_CENTRE), else in the centre the
+# caller picks from the same menu the server plays (1 sh, 2 sh-pd, 3 sh-cp; the
+# default sh would hide a lost digit).
 SCENARIOS = [
-    pytest.param(RING, "answer", "answered", "", None, id="ring-operator-answers"),
-    pytest.param(RING, "busy", "voicemail", "TIMEOUT", "sh", id="ring-all-busy"),
-    pytest.param(RING, "noanswer", "voicemail", "TIMEOUT", "sh", id="ring-no-answer"),
+    pytest.param(RING, "answer", "", "answered", "", None, id="ring-operator-answers"),
+    pytest.param(RING, "busy", "", "voicemail", "TIMEOUT", "sh", id="ring-all-busy"),
+    pytest.param(RING, "noanswer", "", "voicemail", "TIMEOUT", "sh", id="ring-no-answer"),
     pytest.param(
         {**RING, "HOTLINE_QUEUE": "hotline12330-nosuch"},
         "answer",
+        "",
         "voicemail",
         "",
         "sh",
@@ -143,6 +168,7 @@ SCENARIOS = [
     pytest.param(
         {"HOTLINE_ROUTE_ACTION": "voicemail", "HOTLINE_MAILBOX": "tj", "HOTLINE_VM_PROMPT": ""},
         "answer",
+        "",
         "voicemail",
         "",
         "tj",
@@ -151,28 +177,43 @@ SCENARIOS = [
     pytest.param(
         {"HOTLINE_ROUTE_ACTION": "voicemail", "HOTLINE_MAILBOX": "nosuch"},
         "answer",
+        "",
         "voicemail",
         "",
         "national",
         id="unknown-mailbox-falls-back-to-national",
     ),
     pytest.param(
-        {**RING, "HOTLINE_AGI_FAILED": "1"}, "answer", "fallback", "", "national", id="agi-gave-up"
+        {**RING, "HOTLINE_CENTRE": "sh-pd", "HOTLINE_AGI_FAILED": "1"},
+        "answer",
+        "",
+        "voicemail",
+        "",
+        "sh-pd",
+        id="agi-gave-up-after-routing-keeps-its-centre",
     ),
-    pytest.param({}, "answer", "fallback", "", "national", id="agi-set-nothing"),
+    pytest.param({}, "answer", "3", "voicemail", "", "sh-cp", id="agi-set-nothing-menu-digit-3"),
     pytest.param(
-        {"HOTLINE_ROUTE_ACTION": "dance"}, "answer", "fallback", "", "national", id="bad-action"
+        {"HOTLINE_ROUTE_ACTION": "dance"},
+        "answer",
+        "2",
+        "voicemail",
+        "",
+        "sh-pd",
+        id="bad-action-menu-digit-2",
     ),
 ]
 
 
-@pytest.mark.parametrize(("sets", "operator", "outcome", "queue_status", "mailbox"), SCENARIOS)
+@pytest.mark.parametrize(
+    ("sets", "operator", "digits", "outcome", "queue_status", "mailbox"), SCENARIOS
+)
 async def test_dialplan_follows_the_agi_decision(
-    asterisk_stack, sets, operator, outcome, queue_status, mailbox
+    asterisk_stack, sets, operator, digits, outcome, queue_status, mailbox
 ):
     stack = asterisk_stack
     before = mailbox_messages(stack, mailbox) if mailbox else set()
-    caller = SimulatedCaller(hold_seconds=9, operator=operator, operator_says="beep")
+    caller = SimulatedCaller(digits=digits, hold_seconds=9, operator=operator, operator_says="beep")
     async with serving(stack, ScriptedAgi(sets)) as agi:
         result = await stack.originate_and_wait(
             "02112330", caller=caller, variables={"HOTLINE_TRUNK_AREA": "021"}, timeout=40

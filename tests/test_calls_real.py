@@ -23,8 +23,10 @@ from call_support import (
     SUNDAY,
     WORKDAY_10AM,
     call_variables,
+    install_fallback_hours,
     leaves_message,
     prepare_short_prompts,
+    restore_fallback,
     talk,
 )
 
@@ -33,6 +35,7 @@ from agi.app import Service
 from cli.call_report import wait_for_call_report
 from cli.devstack_ami import SimulatedCaller
 from cli.devstack_config import load_directory
+from config.model import LocalKind
 from recordings.layout import resolve_under_root
 from recordings.verify import is_silent, verify_recording
 
@@ -258,15 +261,21 @@ def stack_mailbox(settings, centre_id: str) -> str:
 
 
 async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
-    """No FastAGI server: the fallback greeting plays, the caller leaves a message in the
-    national mailbox, and `reconcile` (run at start-up) puts the call in the log."""
-    result = await stack.originate_and_wait(
-        "01012330",
-        caller=leaves_message(AFTER_PROMPT + 2),
-        variables=call_variables(WORKDAY_10AM),
-        timeout=90,
-    )
-    assert result.outcome == "fallback"
+    """No FastAGI server, the centre closed now (generated fallback hours): the dialplan
+    alone sends the caller to their own centre (bj), who leaves a message in bj's mailbox,
+    and `reconcile` (run at start-up) puts the call in the log."""
+    await install_fallback_hours(stack, LocalKind.CLOSED)
+    try:
+        result = await stack.originate_and_wait(
+            "01012330",
+            caller=leaves_message(AFTER_PROMPT + 2),
+            variables=call_variables(WORKDAY_10AM),
+            timeout=90,
+        )
+    finally:
+        restore_fallback(stack)
+    assert result.variables["HOTLINE_FALLBACK"] == "1"
+    assert result.outcome == "voicemail"
     running = Service(live_settings)
     await running.start(watch_ami=False, reconcile_on_start=True)
     try:
@@ -277,9 +286,11 @@ async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
     assert call["source"] == "reconciled"
     assert call["is_test"] is True  # the test flag travels through the CDR
     assert call["outcome"] == "voicemail"
+    assert call["centre_id"] == "bj"  # the accountcode the fallback set
     assert "fallback" in call["failure_reason"]
     assert report["recording"]["status"] == "ok"
-    assert report["voicemail"]["mailbox"] == "national"
+    assert report["voicemail"]["mailbox"] == stack_mailbox(live_settings, "bj")
+    assert report["voicemail"]["duration_seconds"] > 0.5
 
 
 CALLER_HZ = 700  # Asterisk's beep, which the simulated caller plays

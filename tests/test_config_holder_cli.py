@@ -234,3 +234,60 @@ def test_load_settings_rejects_bad_values_clearly(tmp_path, text, env, message) 
     with pytest.raises(SettingsError) as caught:
         load_settings(path, environ=env)
     assert message in str(caught.value)
+
+
+# (row id, extra settings lines, production problems expected (keys), exit code)
+PRODUCTION_ROWS = [
+    ("dev-chroot-defaults", "", ["voicemail_spool", "cdr_csv"], 1),
+    (
+        "asterisk-paths-set",
+        'voicemail_spool = "spool"\ncdr_csv = "cdr/Master.csv"\n',
+        [],
+        0,
+    ),
+    ("spool-only", 'voicemail_spool = "spool"\n', ["cdr_csv"], 1),
+    ("derived-from-a-chroot", 'asterisk_root = "chroot"\n', ["voicemail_spool", "cdr_csv"], 1),
+    # asterisk_root = "/" derives Asterisk's real paths: /var/spool/asterisk/voicemail ...
+    ("derived-from-slash", 'asterisk_root = "/"\n', [], 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("extra", "keys", "code"), [pytest.param(*r[1:], id=r[0]) for r in PRODUCTION_ROWS]
+)
+def test_check_config_production_refuses_dev_chroot_paths(
+    sample, capsys, monkeypatch, extra, keys, code
+) -> None:
+    for name in ("CONFIG", "VOICEMAIL_SPOOL", "CDR_CSV", "ASTERISK_ROOT"):
+        monkeypatch.delenv(f"HOTLINE12330_{name}", raising=False)
+    sample.write_text(sample.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    assert main(["check-config", "--config", str(sample)]) == 0  # a dev install is fine
+    capsys.readouterr()
+    assert main(["check-config", "--config", str(sample), "--production"]) == code
+    out = capsys.readouterr().out.splitlines()
+    refused = [line.split(": ")[1] for line in out if "dev stack's chroot" in line]
+    assert refused == keys
+    for line in out[: len(keys)]:
+        key = line.split(": ")[1]
+        assert line.startswith(f"{sample}: {key}: ")
+        assert f"HOTLINE12330_{key.upper()}" in line
+    if not keys:
+        assert out == ["OK: 10 centres, 9 area codes, 1 menus"]
+
+
+def test_check_config_warns_when_the_cdr_file_is_missing(sample, capsys, monkeypatch) -> None:
+    for name in ("CONFIG", "VOICEMAIL_SPOOL", "CDR_CSV", "ASTERISK_ROOT"):
+        monkeypatch.delenv(f"HOTLINE12330_{name}", raising=False)
+    cdr = sample.parent / "cdr" / "Master.csv"
+    sample.write_text(
+        sample.read_text(encoding="utf-8") + f'cdr_csv = "{cdr}"\nvoicemail_spool = "."\n',
+        encoding="utf-8",
+    )
+    assert main(["check-config", "--config", str(sample)]) == 0  # a warning, not an error
+    err = capsys.readouterr().err
+    assert f"warning: {sample}: cdr_csv: {cdr} does not exist" in err
+    assert "voicemail_spool" not in err
+    cdr.parent.mkdir()
+    cdr.write_text("", encoding="utf-8")
+    assert main(["check-config", "--config", str(sample)]) == 0
+    assert "warning" not in capsys.readouterr().err

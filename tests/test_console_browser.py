@@ -226,8 +226,10 @@ async def test_operator_files_the_record_and_supervisor_samples_plays_and_scores
         except Exception:
             shot = tmp_path / "failure.png"
             await page.screenshot(path=str(shot))
-            if os.environ.get("CI") == "true":
-                shutil.copy(shot, Path.cwd() / "console-browser-failure.png")
+            if os.environ.get("CI") == "true":  # kept where CI's log can name it; ignored by git
+                artifacts = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
+                artifacts.mkdir(parents=True, exist_ok=True)
+                shutil.copy(shot, artifacts / "console-browser-failure.png")
             raise
         finally:
             await browser.close()

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import socket
 import time
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -23,6 +21,7 @@ from console_support import (
     login,
     make_call,
     seed,
+    stalled_download,
 )
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -155,35 +154,6 @@ def test_a_failed_commit_is_an_error_page_and_saves_nothing(env):
 
 
 # --- a real server: slow downloads ----------------------------------------------------------
-
-
-@dataclass
-class Download:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    length: int
-
-
-async def stalled_download(port: int, path: str, cookie: str) -> Download:
-    """Send the request, read the head, then stop reading: the body stays in flight."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.setblocking(False)
-    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
-    reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
-    writer.write(
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        f"Cookie: {SESSION_COOKIE}={cookie}\r\n\r\n".encode()
-    )
-    await writer.drain()
-    head = (await reader.readuntil(b"\r\n\r\n")).decode()
-    assert head.startswith("HTTP/1.1 200"), head
-    length = next(
-        int(line.split(":", 1)[1])
-        for line in head.split("\r\n")
-        if line.lower().startswith("content-length:")
-    )
-    return Download(reader, writer, length)
 
 
 async def test_slow_downloads_hold_no_connection_and_are_audited_before_the_body(env):

@@ -9,12 +9,22 @@ through Asterisk 22, then check what each caller got and what the log holds.
 | F2 | `serve` killed with SIGKILL in a call's greeting   | the call still reaches its centre's   |
 |    |                                                    | queue; its row is complete after the  |
 |    |                                                    | restart, without a manual command     |
+| F3 | one of two `serve` instances down (one database,   | no caller notices: every call routed  |
+|    | a journal each)                                    | by the other server; one row each     |
+| F5 | 20 slow recording downloads held open on the       | the call AGI step as without them     |
+|    | console that runs in the same process and loop     |                                       |
+
+The AGI step is compared by its median over the calls of one run, allowing 20 ms plus
+the spread (interquartile range) the same calls show without the fault: on a loaded
+2-core machine two fault-free runs differ by more than 20 ms, and a test must not
+measure that noise. `bench/calls.py` reports p50 and p99 side by side.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import os
 import signal
 import statistics
@@ -24,7 +34,14 @@ import time
 from pathlib import Path
 
 import pytest
-from call_support import WORKDAY_10AM, call_variables, prepare_short_prompts, talk
+from call_support import (
+    WORKDAY_10AM,
+    call_variables,
+    install_conf,
+    prepare_short_prompts,
+    talk,
+)
+from console_support import PASSWORD, add_user, make_call, seed, stalled_download
 from fault_support import DatabaseOutage
 from ports import free_port
 
@@ -33,6 +50,12 @@ from agi.app import Service
 from agi.flow.prompts import wav_seconds
 from cli.call_report import call_report, wait_for_call_report
 from cli.devstack_ami import CallResult
+from config.asterisk_gen import globals_conf, options_from_settings
+from console.app import create_app
+from console.auth import ThrottlePolicy, log_in
+from console.server import ConsoleServer, console_engine
+from models.db import session_factory
+from models.users import Role
 
 pytestmark = pytest.mark.asterisk
 
@@ -41,6 +64,8 @@ ROOT = Path(__file__).resolve().parent.parent
 AREA_CODES = ("010", "022", "020", "0755", "0571", "023")
 CALLS = 20
 STEP_TOLERANCE = 0.020  # the AGI step with the fault may cost at most this much more
+T_DOWNLOAD = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
+BIG_FILE = 12 * 1024 * 1024  # far more than loopback buffers: each body stays in flight
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +85,8 @@ async def place_calls(stack, count: int, spacing: float = 0.25) -> list[CallResu
         await asyncio.sleep(n * spacing)
         return await stack.originate_and_wait(
             f"{AREA_CODES[n % len(AREA_CODES)]}12330",
-            caller=talk(operator="answer"),
+            # The caller stays on until the operator hangs up, even on a loaded machine.
+            caller=talk(operator="answer", hold_seconds=8),
             variables=call_variables(WORKDAY_10AM),
             timeout=120,
         )
@@ -75,9 +101,17 @@ def agi_overheads(results: list[CallResult], greeting: float) -> list[float]:
     return [s - greeting for s in steps]  # type: ignore[operator]
 
 
+def assert_step_unchanged(baseline: list[float], during: list[float]) -> None:
+    quartiles = statistics.quantiles(baseline, n=4)
+    allowed = STEP_TOLERANCE + (quartiles[2] - quartiles[0])
+    shift = statistics.median(during) - statistics.median(baseline)
+    assert shift < allowed, (statistics.median(baseline), statistics.median(during), allowed)
+
+
 def assert_reached_their_centre(results: list[CallResult]) -> None:
     for result in results:
         assert result.variables.get(cv.ROUTE_ACTION) == cv.ROUTE_RING, result.history
+        assert result.variables.get(cv.FALLBACK) is None  # routed by the server, from memory
         assert result.variables.get(cv.GREETING_DONE) == "1"
         assert result.outcome == "answered", result.history
 
@@ -116,19 +150,15 @@ async def test_f1_calls_go_on_while_the_database_is_down(stack, outage, tmp_path
         greeting = greeting_seconds(settings)
         baseline = await place_calls(stack, CALLS)
         assert_reached_their_centre(baseline)
+        # Its archiving done first, so only the fault differs between the two runs.
+        await assert_logged_complete(settings, baseline, 60)
         async with outage.down():
             faulted = await place_calls(stack, CALLS)
             assert service.drainer.db_ok is False, "the fault did not reach the log writer"
-            assert call_report(settings, faulted[0].call_uniqueid) == {} or outage.url != (
-                outage.real_url
-            )
         assert_reached_their_centre(faulted)
-        before = statistics.median(agi_overheads(baseline, greeting))
-        during = statistics.median(agi_overheads(faulted, greeting))
-        assert during - before < STEP_TOLERANCE, (before, during)
+        assert_step_unchanged(agi_overheads(baseline, greeting), agi_overheads(faulted, greeting))
         # Recovered with no restart: every row, event and recording within 60 s.
         await assert_logged_complete(settings, faulted, 60)
-        await assert_logged_complete(settings, baseline, 5)
     finally:
         await service.stop(5)
 
@@ -205,7 +235,7 @@ async def test_f2_serve_killed_in_the_greeting_still_reaches_the_centre(
         report = await wait_for_call_report(settings, result.call_uniqueid, 300)
         assert time.monotonic() - started < 300
         row = report["call"]
-        assert row and row["outcome"] in ("answered", "failed"), report
+        assert row and row["outcome"] == "answered" and row["answered_line"], report
         assert row["centre_id"] == "bj"
         assert report["recording"]["status"] == "ok"
     finally:
@@ -213,3 +243,87 @@ async def test_f2_serve_killed_in_the_greeting_still_reaches_the_centre(
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+# --- F5: the console under load ---------------------------------------------------------
+
+
+async def test_f5_slow_console_downloads_do_not_slow_calls(stack, migrated_url, tmp_path):
+    settings = dataclasses.replace(
+        stack.settings,
+        data_dir=tmp_path,
+        database_url=migrated_url,
+        health_port=0,
+        agi_command_timeout=1.5,
+    )
+    service = Service(settings, allow_test_clock=True)
+    await service.start(watch_ami=False, reconcile_on_start=False)
+    # As `serve --console` runs it: same process and event loop, its own engine.
+    engine = console_engine(settings)
+    sessions = session_factory(engine)
+    seed(sessions, settings)
+    add_user(sessions, "sup", Role.SUPERVISOR, all_centres=True)
+    big = make_call(sessions, settings, "bj", at=T_DOWNLOAD, audio=b"\x01" * BIG_FILE)
+    with sessions.begin() as session:
+        _, cookie = log_in(
+            session,
+            "sup",
+            PASSWORD,
+            ip="127.0.0.1",
+            policy=ThrottlePolicy(5, dt.timedelta(minutes=15)),
+            lifetime=dt.timedelta(hours=1),
+        )
+    console = ConsoleServer(
+        create_app(settings, config=service.services.config, sessions=sessions), "127.0.0.1", 0
+    )
+    await console.start()
+    downloads = []
+    try:
+        greeting = greeting_seconds(settings)
+        baseline = await place_calls(stack, CALLS // 2)
+        await assert_logged_complete(settings, baseline, 60)  # its archiving done first
+        path = f"/recordings/{big.recording}/download"
+        downloads = [await stalled_download(console.port, path, cookie) for _ in range(CALLS)]
+        loaded = await place_calls(stack, CALLS // 2)
+        assert_reached_their_centre(baseline + loaded)
+        assert_step_unchanged(agi_overheads(baseline, greeting), agi_overheads(loaded, greeting))
+        await assert_logged_complete(settings, loaded, 60)
+    finally:
+        for download in downloads:
+            download.writer.close()
+        await console.stop()
+        engine.dispose()
+        await service.stop(5)
+
+
+# --- F3: one of two servers down ------------------------------------------------------
+
+
+async def test_f3_one_of_two_servers_down_no_caller_notices(stack, migrated_url, tmp_path):
+    first_down = dataclasses.replace(
+        stack.settings, data_dir=tmp_path / "a", database_url=migrated_url, health_port=0
+    )
+    second = dataclasses.replace(
+        first_down,
+        data_dir=tmp_path / "b",
+        instance="b",
+        agi_port=free_port(),
+        agi_command_timeout=1.5,
+    )
+    options = options_from_settings(
+        dataclasses.replace(first_down, agi_second_url=f"agi://127.0.0.1:{second.agi_port}"),
+        dev_operators=True,
+    )
+    original = (stack.paths.etc / "hotline12330-globals.conf").read_text(encoding="utf-8")
+    install_conf(stack, "hotline12330-globals.conf", globals_conf(options))
+    service = Service(second, allow_test_clock=True)
+    await service.start(watch_ami=False, reconcile_on_start=False)
+    try:
+        results = await place_calls(stack, 6)
+        assert_reached_their_centre(results)  # routed by the second server, not the fallback
+        await assert_logged_complete(second, results, 60)
+        reports = [call_report(second, r.call_uniqueid) for r in results]
+        assert all(r["call"]["source"] == "agi" for r in reports)
+    finally:
+        await service.stop(5)
+        install_conf(stack, "hotline12330-globals.conf", original)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from agi.flow.archive import MAX_CALL_SECONDS, _find_message
 from agi.reconcile import COLUMNS, read_cdr_calls
 from cli.main import main
 
@@ -75,30 +74,6 @@ def test_read_cdr_sanitises_hostile_fields(tmp_path):
 
 def test_missing_cdr_file_is_no_calls(tmp_path):
     assert read_cdr_calls(tmp_path / "absent.csv") == []
-
-
-def envelope(inbox: Path, name: str, channel: str, origtime: int) -> Path:
-    inbox.mkdir(parents=True, exist_ok=True)
-    (inbox / f"{name}.txt").write_text(
-        f"[message]\ncallerchan={channel}\norigtime={origtime}\nduration=3\n", encoding="utf-8"
-    )
-    wav = inbox / f"{name}.wav"
-    wav.write_bytes(b"RIFF")
-    return wav
-
-
-def test_voicemail_is_matched_by_channel_and_time(tmp_path):
-    channel = "Local/01012330@hotline12330-inbound-0000006e;2"
-    now = 1_800_000_000
-    inbox = tmp_path / "INBOX"
-    # The same channel name from before an Asterisk restart, long ago.
-    envelope(inbox, "msg0000", channel, now - MAX_CALL_SECONDS - 600)
-    other = envelope(inbox, "msg0001", channel.replace("6e", "6f"), now)
-    assert _find_message(inbox, channel, now - MAX_CALL_SECONDS) is None
-    ours = envelope(inbox, "msg0002", channel, now - 30)
-    assert _find_message(inbox, channel, now - MAX_CALL_SECONDS) == ours
-    assert _find_message(inbox, channel.replace("6e", "6f"), now - 60) == other
-    assert _find_message(tmp_path / "no-such-box", channel, 0) is None
 
 
 @pytest.mark.parametrize("since", ["yesterday", "2026-13-01", "2026/11/01"])

@@ -26,11 +26,18 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
             "2025/02/01/1700000000.1.wav",
         ),
         ("1700000000.1.2", dt.datetime(2025, 2, 1), "2025/02/01/1700000000.1.2.wav"),
+        # asterisk.conf `systemname = pbx1` prefixes every uniqueid.
+        ("pbx1-1764740200.1", dt.datetime(2025, 12, 3), "2025/12/03/pbx1-1764740200.1.wav"),
+        ("pbx-bj.node_2-1764740200.17", dt.datetime(2025, 12, 3), None),
+        ("PBX1-1764740200.1", dt.datetime(2025, 12, 3), None),
+        ("a" * 51 + "-1764740200.1", dt.datetime(2025, 12, 3), None),  # 64 characters
     ],
 )
 def test_recording_relpath(uniqueid: str, started_at: dt.datetime, expected: str) -> None:
     relpath = recording_relpath(uniqueid, started_at)
+    expected = expected or f"{started_at:%Y/%m/%d}/{uniqueid}.wav"
     assert relpath == PurePosixPath(expected)
+    assert relpath.name == f"{uniqueid}.wav" and len(relpath.parts) == 4
     assert not relpath.is_absolute()
 
 
@@ -49,6 +56,23 @@ def test_recording_relpath(uniqueid: str, started_at: dt.datetime, expected: str
         "1\\2",
         "１２３",
         "1" * 65,
+        "a" * 52 + "-1764740200.1",  # 65 characters
+        # A system-name prefix must not smuggle in a path, a space or a hidden file.
+        "pbx1-",
+        "-1764740200.1",
+        "pbx1",
+        "pbx1-abc",
+        "../pbx1-1764740200.1",
+        "pbx/1-1764740200.1",
+        "pbx\\1-1764740200.1",
+        "pbx..1-1764740200.1",
+        ".pbx1-1764740200.1",
+        "pbx 1-1764740200.1",
+        "pbx1\x00-1764740200.1",
+        "pbx1-1764740200.1\n",
+        "pbx1-1764740200.1.wav/..",
+        "pbx１-1764740200.1",
+        "pbx1-1764740200.1;rm",
     ],
 )
 def test_recording_relpath_refuses_unsafe_uniqueid(uniqueid: str) -> None:

@@ -75,6 +75,13 @@ def test_serve_reports_health_keeps_config_on_bad_reload_and_stops_on_sigterm(se
     wait_for(lambda: health(ports["health"])["accepting"] is True)
     status = health(ports["health"])
     assert status["agi_port"] == ports["agi"] and status["ami_connected"] is False
+    # The journal and the database state are on /health: this database was never
+    # migrated, so the drainer cannot write, and says so, while the server accepts calls.
+    wait_for(lambda: health(ports["health"])["database"]["ok"] is False)
+    status = health(ports["health"])
+    assert "no such table" in status["database"]["error"]
+    assert status["journal"]["depth"] == 0 and status["journal"]["dropped"] == 0
+    assert status["journal"]["max_bytes"] == 1024 * 1024 * 1024
     # The FastAGI port accepts connections.
     socket.create_connection(("127.0.0.1", ports["agi"]), timeout=2).close()
 

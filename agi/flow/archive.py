@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import structlog
 from agi.flow.calllog import CallRecorder
 from agi.flow.services import CallServices
 from recordings.layout import UnsafePathError, recording_relpath, resolve_under_root
+from recordings.spool import SpoolMessage, message_for_call, read_inbox, valid_mailbox
 from recordings.verify import RecordingCheck, verify_recording_async
 
 log = structlog.get_logger("archive")
@@ -25,7 +25,6 @@ log = structlog.get_logger("archive")
 SETTLE_SECONDS = 15.0
 POLL_SECONDS = 0.4
 VOICEMAIL_CONTEXT = "hotline12330"
-MAX_CALL_SECONDS = 3600  # TIMEOUT(absolute) in hotline12330-extensions.conf
 
 
 async def archive_call_files(
@@ -50,18 +49,28 @@ async def archive_call_files(
 
 
 async def settled_check(path: Path, limit_seconds: float = SETTLE_SECONDS) -> RecordingCheck:
-    """Verify `path` once it is complete: ok twice in a row with the same size."""
+    """Verify `path` once it is complete: the same non-zero size twice in a row.
+
+    Only the size is polled; the full check (checksum, silence) runs once at the end.
+    It costs CPU in this process, which the calls share.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit_seconds
-    previous: RecordingCheck | None = None
-    while True:
-        check = await verify_recording_async(path)
-        if check.ok and previous is not None and previous.bytes == check.bytes:
-            return check
-        if loop.time() >= deadline:
-            return check
-        previous = check if check.ok else None
+    previous = -1
+    while loop.time() < deadline:
+        size = await asyncio.to_thread(_size, path)
+        if size > 0 and size == previous:
+            break
+        previous = size
         await asyncio.sleep(POLL_SECONDS)
+    return await verify_recording_async(path)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 async def index_recording(
@@ -93,26 +102,28 @@ async def index_recording(
     log.info("archive.recording", status=check.status, path=relpath, reason=check.reason)
 
 
-def _find_message(inbox: Path, channel: str, not_before: float) -> Path | None:
-    """The message whose envelope names this call's channel (callerchan=...).
+def _known_mailboxes(services: CallServices) -> frozenset[str]:
+    return services.config.current.directory.mailboxes
 
-    Local and PJSIP channel names repeat after an Asterisk restart, so the message
-    must also have been left after the call started (origtime, epoch seconds).
-    """
-    if not inbox.is_dir():
-        return None
-    for envelope in sorted(inbox.glob("msg*.txt"), reverse=True):
-        try:
-            text = envelope.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        origtime = re.search(r"^origtime=(\d+)$", text, re.MULTILINE)
-        if not origtime or int(origtime.group(1)) < not_before:
-            continue
-        if f"callerchan={channel}\n" in text:
-            wav = envelope.with_suffix(".wav")
-            return wav if wav.exists() else None
-    return None
+
+def find_message(
+    inbox: Path,
+    uniqueid: str,
+    channel: str,
+    call_window: tuple[dt.datetime, dt.datetime] | None,
+) -> tuple[Path | None, SpoolMessage | None, str]:
+    """The call's message in `inbox` (blocking: run it in a thread): its sound file,
+    its envelope, and how it was matched ("category", "channel", "ambiguous" or "")."""
+    window = None
+    if call_window is not None:
+        window = (call_window[0].timestamp(), call_window[1].timestamp())
+    match = message_for_call(
+        read_inbox(inbox), uniqueid=uniqueid, channel=channel, call_window=window
+    )
+    if match.message is None:
+        return None, None, match.by
+    wav = inbox / f"{match.message.name}.wav"
+    return (wav if wav.exists() else None), match.message, match.by
 
 
 async def collect_voicemail(
@@ -123,34 +134,52 @@ async def collect_voicemail(
     started_hint: dt.datetime,
     *,
     wait_seconds: float = 5.0,
+    call_window: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> None:
-    """Copy and index the call's message; `wait_seconds` 0 looks once (an old call)."""
+    """Copy and index the call's message; `wait_seconds` 0 looks once (an old call).
+
+    `call_window` (the call's start and end, from the CDR) also allows the channel-name
+    match for messages left before the dialplan named the call (recordings.spool)."""
+    if not valid_mailbox(mailbox, _known_mailboxes(services)):
+        log.warning("archive.unknown_mailbox", mailbox=mailbox[:80])
+        return
+    # Also refuses a uniqueid that could not name a file, before any path is built.
+    uniqueid = recorder.uniqueid
+    relpath = f"voicemail/{recording_relpath(uniqueid, started_hint)}"
     inbox = services.settings.voicemail_spool / VOICEMAIL_CONTEXT / mailbox / "INBOX"
-    # started_hint may be the hangup time; no call lasts longer than the dialplan's
-    # TIMEOUT(absolute), and the clocks may differ by a little.
-    not_before = started_hint.timestamp() - MAX_CALL_SECONDS - 5
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
-    message = await asyncio.to_thread(_find_message, inbox, channel, not_before)
-    while message is None and loop.time() < deadline:
+    found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, call_window)
+    while found[0] is None and loop.time() < deadline:
         await asyncio.sleep(POLL_SECONDS)
-        message = await asyncio.to_thread(_find_message, inbox, channel, not_before)
-    if message is None:
-        log.info("archive.no_voicemail", mailbox=mailbox)
+        found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, call_window)
+    message, envelope, matched_by = found
+    if message is None or envelope is None:
+        log.info("archive.no_voicemail", mailbox=mailbox, match=matched_by or "none")
         return
     # Archive a copy beside the recordings: Asterisk renumbers or deletes spool messages.
-    relpath = f"voicemail/{recording_relpath(recorder.uniqueid, started_hint)}"
+    # A copy already there belongs to this call's row: never overwrite it. The claim
+    # (calllog.apply) refuses a message another call holds; the copy is this call's own.
     target = services.settings.recordings_root / relpath
-    await asyncio.to_thread(_copy, message, target)
-    check = await settled_check(target, limit_seconds=2.0)
+    created = await asyncio.to_thread(_copy_new, message, target)
+    check = await settled_check(target, limit_seconds=2.0 if created else 0.0)
     recorder.voicemail(
         mailbox=mailbox,
         file=relpath,
         duration_seconds=check.duration_seconds if check.ok else None,
+        spool_msg_id=envelope.msg_id,
     )
-    log.info("archive.voicemail", mailbox=mailbox, path=relpath, status=check.status)
+    log.info(
+        "archive.voicemail", mailbox=mailbox, path=relpath, status=check.status, match=matched_by
+    )
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy_new(source: Path, target: Path) -> bool:
+    """Copy `source` to `target` unless `target` exists; whether it copied."""
+    if target.exists():
+        return False
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+    partial = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, partial)
+    partial.replace(target)
+    return True

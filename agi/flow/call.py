@@ -6,7 +6,8 @@ centre (or takes its message) whatever happens to this server. The log is journa
 behind the call (agi.flow.calllog), never waited for.
 
 A hangup is logged with the step it happened in; an error before the route is set
-re-raises, so the server sets HOTLINE_AGI_FAILED and the dialplan's own fallback runs.
+re-raises, so the server sets HOTLINE_AGI_FAILED and the dialplan's own fallback routes
+the caller to their centre by itself (hotline12330-fallback.conf).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from agi.errors import AgiError, AgiHangup
 from agi.flow.calllog import CallRecorder
 from agi.flow.context import CallContext
 from agi.flow.greeting import play_greeting
-from agi.flow.handoff import ring_operators, take_message
+from agi.flow.handoff import hand_off
 from agi.flow.identify import identify
 from agi.flow.menu import run_menu
 from agi.flow.prompts import PromptPaths
@@ -41,7 +42,7 @@ ABANDONED_AT_STEP = {
 
 
 async def handle_call(session: AgiSession, services: CallServices) -> None:
-    identity = await identify(session)
+    identity = identify(session)
     started_at = services.clock()
     at = identity.test_at if identity.test_at and services.allow_test_clock else started_at
     recorder = CallRecorder.for_call(
@@ -102,19 +103,16 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
     state = decision.open_state
     for warning in state.warnings:
         log.warning("call.calendar_warning", warning=warning)
-    # The centre first, so the hangup step can log it even when the caller leaves during
-    # the greeting (the dialplan also bills the CDR to it); then the route, then the log.
-    await ctx.session.set_variable(cv.CENTRE, centre.id)
+    # The route before the greeting (the hangup step then knows the centre even when the
+    # caller leaves during it, and the dialplan bills the CDR to it); then the log.
     ctx.step = "handoff"
-    if decision.action is Action.GREET_AND_RING:
-        await ring_operators(ctx, centre)
-    else:
-        await take_message(ctx, centre)
+    ring = decision.action is Action.GREET_AND_RING
+    await hand_off(ctx, centre, ring=ring)
     ctx.calllog.routed(
         area_code=decision.area_code,
         centre_id=centre.id,
         is_open=state.is_open,
         reason=state.reason[:255],
     )
-    if decision.action is Action.GREET_AND_RING and not greeted:
+    if ring and not greeted:
         await play_greeting(ctx, centre)

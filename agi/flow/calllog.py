@@ -22,30 +22,9 @@ class CallRecorder:
         self.uniqueid: str = identity["uniqueid"]
 
     @classmethod
-    def for_call(
-        cls,
-        journal: JournalWriter,
-        *,
-        uniqueid: str,
-        linkedid: str,
-        started_at: dt.datetime,
-        dialled_number: str,
-        caller_number: str | None,
-        trunk_area_code: str | None,
-        is_test: bool,
-    ) -> CallRecorder:
-        return cls(
-            journal,
-            identity_body(
-                uniqueid=uniqueid,
-                linkedid=linkedid or uniqueid,
-                started_at=started_at,
-                dialled_number=dialled_number or "12330",
-                caller_number=caller_number or None,
-                trunk_area_code=trunk_area_code or None,
-                is_test=is_test,
-            ),
-        )
+    def for_call(cls, journal: JournalWriter, **identity: Any) -> CallRecorder:
+        """A recorder for one call; `identity` as calllog.apply.identity_body takes it."""
+        return cls(journal, identity_body(**identity))
 
     def _record(self, kind: Kind, body: dict[str, Any]) -> None:
         self._journal.record(self.uniqueid, kind.value, body)
@@ -84,9 +63,12 @@ class CallRecorder:
             Kind.RECORDING, {**body, "duration_seconds": duration_seconds, "sha256": sha256}
         )
 
-    def voicemail(self, *, mailbox: str, file: str, duration_seconds: float | None) -> None:
+    def voicemail(
+        self, *, mailbox: str, file: str, duration_seconds: float | None, spool_msg_id: str | None
+    ) -> None:
+        """Claim a spool message for the call (calllog.apply refuses a taken one)."""
         body = {"mailbox": mailbox, "file": file, "duration_seconds": duration_seconds}
-        self._record(Kind.VOICEMAIL, body)
+        self._record(Kind.VOICEMAIL, {**body, "spool_msg_id": spool_msg_id})
 
 
 def utc_from_epoch(raw: str | None) -> dt.datetime | None:

@@ -38,7 +38,7 @@ OUTCOME_BY_STEP = {
 @dataclass(frozen=True)
 class HangupArgs:
     """AGI(.../hangup,<step>,<rec relpath>,<centre>,<member interface>,<ring start>,
-    <answered at>,<mailbox>,<linkedid>,<test flag>,<dialled>,<trunk area>)"""
+    <answered at>,<mailbox>,<linkedid>,<test flag>,<dialled>,<trunk area>,<fallback>)"""
 
     step: str
     recording_relpath: str
@@ -51,10 +51,11 @@ class HangupArgs:
     is_test: bool
     dialled: str
     trunk_area: str
+    by_dialplan: bool  # HOTLINE_FALLBACK: the dialplan routed the call alone
 
     @classmethod
     def parse(cls, arguments: list[str]) -> HangupArgs:
-        a = [*arguments, *[""] * 11][:11]
+        a = [*arguments, *[""] * 12][:12]
         return cls(
             step=a[0][:40],
             recording_relpath=a[1],
@@ -67,6 +68,7 @@ class HangupArgs:
             is_test=a[8] == "1",
             dialled=safe_digits(a[9]),
             trunk_area=safe_digits(a[10]),
+            by_dialplan=a[11] == "1",
         )
 
 
@@ -108,7 +110,16 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
 def close_fields(args: HangupArgs, outcome: CallOutcome, ended_at: dt.datetime) -> dict:
     fields: dict[str, object] = {"ended_at": ended_at}
     if args.step == "fallback":
-        fields["failure_reason"] = "FastAGI unavailable or failed: fallback greeting and voicemail"
+        fields["failure_reason"] = (
+            "FastAGI unavailable or failed: fallback greeting and national voicemail"
+        )
+    elif args.by_dialplan:
+        fields["failure_reason"] = (
+            f"FastAGI unavailable or failed: the dialplan's fallback routed the call to "
+            f"{args.centre}"
+        )
+        # No server decided it, so no routing entry names the centre: the close does.
+        fields["centre_id"] = args.centre or None
     elif outcome is CallOutcome.FAILED:
         fields["failure_reason"] = f"call ended in unknown step {args.step!r}"
     if outcome is CallOutcome.ANSWERED:

@@ -1,21 +1,20 @@
-"""Step: read who called and what they dialled (environment, arguments, variables)."""
+"""Step: read who called and what they dialled (environment and arguments)."""
 
 from __future__ import annotations
 
-from agi import channel_vars as cv
 from agi.flow.identity import CallIdentity, parse_test_instant, safe_digits, sanitize_caller
 from agi.session import AgiSession
 
 
-async def identify(session: AgiSession) -> CallIdentity:
-    # Arguments from the dialplan: dialled, dialled area, trunk area, recording relpath.
-    args = [*session.arguments, "", "", "", ""]
-    linkedid = await session.get_variable(cv.LINKEDID)
-    is_test = await session.get_variable(cv.TEST_CALL) == "1"
-    test_at = parse_test_instant(await session.get_variable(cv.TEST_AT)) if is_test else None
+def identify(session: AgiSession) -> CallIdentity:
+    """No round trip: the dialplan passes dialled, dialled area, trunk area, recording
+    relpath, linked id, test flag and test instant as the AGI's arguments."""
+    args = [*session.arguments, *[""] * 7]
+    is_test = args[5] == "1"
+    test_at = parse_test_instant(args[6]) if is_test else None
     return CallIdentity(
         uniqueid=session.uniqueid,
-        linkedid=linkedid or session.uniqueid,
+        linkedid=args[4][:64] or session.uniqueid,
         channel=session.channel,
         caller=sanitize_caller(session.callerid),
         dialled=safe_digits(args[0]) or safe_digits(session.extension),
