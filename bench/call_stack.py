@@ -42,9 +42,9 @@ TWIN_CALL = "hotline12330-bench-twin"
 TWIN_HANGUP = "hotline12330-bench-twin-hangup"
 BENCH_TRUNK = "trunk-bench"
 MAX_LINES = 100  # what allowed_line_count accepts
-# The call AGI's work in plain dialplan: its 3 GET VARIABLE, 7 SET VARIABLE (route
-# values the bench passes in as BENCH_*), STREAM FILE of the greeting, GREETING_DONE,
-# and the AGISTATUS the AGI application sets.
+# The call AGI's work in plain dialplan: reading its arguments, setting the route (values
+# the bench passes in as BENCH_*; the AGI does it in one EXEC MSet), STREAM FILE of the
+# greeting, GREETING_DONE, and the AGISTATUS the AGI application sets.
 TWIN_BLOCK = (
     "Set(BENCH_LINKEDID=${CHANNEL(linkedid)})",
     "Set(BENCH_TEST_CALL=${HOTLINE_TEST_CALL})",
