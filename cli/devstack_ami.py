@@ -98,7 +98,7 @@ def new_uniqueid(system_name: str = "") -> str:
 NOT_RESENT_ACTIONS = ("ping", "login", "originate", "hangup", "command")
 
 
-async def _connect(settings: Settings) -> Manager:
+async def connect(settings: Settings) -> Manager:
     manager = Manager(
         host=settings.ami_host,
         port=settings.ami_port,
@@ -114,12 +114,12 @@ async def _connect(settings: Settings) -> Manager:
     if manager.authenticated_future is not None:
         await asyncio.wait_for(manager.authenticated_future, settings.ami_timeout)
     if not manager.authenticated:
-        _close(manager)
+        close(manager)
         raise AmiError(f"AMI login as {settings.ami_user!r} failed")
     return manager
 
 
-def _close(manager: Manager) -> None:
+def close(manager: Manager) -> None:
     # panoramisk reconnects whenever the connection drops; we are done with it.
     manager.connection_lost = lambda exc: None  # type: ignore[method-assign]
     manager.close()
@@ -173,7 +173,7 @@ async def originate_and_wait(
             if hung_up == ours:
                 finished.set()
 
-    manager = await _connect(settings)
+    manager = await connect(settings)
     try:
         manager.register_event("VarSet", on_varset)
         manager.register_event("Newexten", on_newexten)
@@ -216,12 +216,12 @@ async def originate_and_wait(
         result.ended = True
         return result
     finally:
-        _close(manager)
+        close(manager)
 
 
 async def ami_command(settings: Settings, command: str) -> str:
     """One CLI command over AMI (Action: Command); its output."""
-    manager = await _connect(settings)
+    manager = await connect(settings)
     try:
         response = await asyncio.wait_for(
             manager.send_action({"Action": "Command", "Command": command}), settings.ami_timeout
@@ -229,4 +229,4 @@ async def ami_command(settings: Settings, command: str) -> str:
         output = response.get("Output", "")
         return "\n".join(output) if isinstance(output, list) else str(output)
     finally:
-        _close(manager)
+        close(manager)

@@ -3,9 +3,13 @@ read by people, on a quiet machine)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from conftest import unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,3 +25,54 @@ def test_usage_report_bench_runs_and_both_counts_agree():
     assert done.returncode == 0, done.stdout + done.stderr
     assert "results agree on every centre" in done.stdout
     assert "time ratio python/sql" in done.stdout and "memory ratio" in done.stdout
+
+
+@pytest.mark.asterisk
+def test_call_load_bench_runs_and_every_real_call_is_logged():
+    """A few calls through the real flow and its twin on the dev stack; the bench's own
+    oracle (one complete row per real call) must hold. Times are not checked."""
+    if os.geteuid() != 0:
+        unavailable("the call bench needs root for the Asterisk dev stack's chroot")
+    sizes = ["--calls", "6", "--rate", "3", "--talk", "1", "--lines", "5"]
+    done = subprocess.run(
+        [sys.executable, "bench/calls.py", *sizes, "--greeting", "欢迎，通话录音"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "PASS oracle: every real call has exactly one complete row" in out, out
+    table = {
+        line[:48].strip(): line[48:].split()
+        for line in out.splitlines()
+        if line.startswith("  ") and len(line) > 48
+    }
+    assert table["completed calls"] == ["6", "6"], out
+    assert table["failed calls"] == ["0", "0"], out
+    assert table["call rows missing"] == ["-", "0"] and table["call rows wrong"] == ["-", "0"]
+    for label in ("answer p50 (s)", "route step beyond greeting p99 (ms)", "Asterisk CPU (s)"):
+        assert all(value != "-" for value in table[label]), out
+
+
+def test_call_bench_twin_is_the_shipped_flow_with_the_agi_replaced():
+    from bench.call_stack import TWIN_BLOCK, make_twin
+
+    shipped = (ROOT / "asterisk-conf/hotline12330-extensions.conf").read_text(encoding="utf-8")
+    twin = make_twin(shipped)
+    assert "AGI(" not in twin.conf  # neither the call AGI nor the hangup AGI
+    assert "[hotline12330-call]" not in twin.conf and "[hotline12330-bench-twin]" in twin.conf
+    # Every other step of the call context is there, in the same order.
+    call = shipped.split("\n[hotline12330-call]\n")[1].split("\n[")[0]
+    twin_call = twin.conf.split("\n[hotline12330-bench-twin]\n")[1].split("\n[")[0]
+    kept = [line for line in call.splitlines() if line and "AGI(" not in line]
+    block = {f" same => n,{app}" for app in TWIN_BLOCK}
+    assert [line for line in twin_call.splitlines() if line and line not in block] == [
+        line.replace("=hotline12330-hangup,", "=hotline12330-bench-twin-hangup,") for line in kept
+    ]
+    # The route step starts where the AGI was.
+    lines = [line.strip() for line in twin_call.splitlines()]
+    priorities = [line for line in lines if line.startswith(("exten =>", "same => n"))]
+    assert priorities[twin.agi_priority - 1] == f"same => n,{TWIN_BLOCK[0]}"
+    assert twin.block_length == len(TWIN_BLOCK)
