@@ -124,8 +124,11 @@ def make_twin(extensions_text: str) -> Twin:
     call = _replace_once(call, agi_line, block)
     hangup = hangup.replace("[hotline12330-hangup]", f"[{TWIN_HANGUP}]")
     # No hangup AGI, and a CDR userfield reconcile does not take for a 12330 call.
-    hangup_agi = next(line for line in hangup.splitlines() if "AGI(" in line)
-    hangup = _replace_once(hangup, hangup_agi, " same => n,NoOp(bench twin: no hangup AGI)")
+    for hangup_agi in [line for line in hangup.splitlines() if "AGI(" in line]:
+        hangup = _replace_once(hangup, hangup_agi, " same => n,NoOp(bench twin: no hangup AGI)")
+    # The second server is tried only after a failed first AGI, which the twin has not.
+    for second in [line for line in call.splitlines() if "AGI(${HOTLINE12330_AGI2}" in line]:
+        call = _replace_once(call, second, " same => n,NoOp(bench twin: no second server)")
     userfield = next(line for line in hangup.splitlines() if "CDR(userfield)" in line)
     hangup = _replace_once(hangup, userfield, " same => n,Set(CDR(userfield)=bench-twin)")
     header = (
