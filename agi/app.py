@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 
 import structlog
 from panoramisk import Manager
@@ -154,8 +154,8 @@ class Service:
         await self.journal.stop()
         self.engine.dispose()
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        self._tasks.append(asyncio.create_task(work))  # type: ignore[arg-type]
+    def _spawn(self, work: Coroutine[object, object, None]) -> None:
+        self._tasks.append(asyncio.create_task(work))
 
     async def reconcile_now(self) -> int:
         since = self.services.clock() - dt.timedelta(days=self.settings.reconcile_days)
