@@ -36,5 +36,9 @@ QUEUESTATUS = "QUEUESTATUS"
 MEMBERINTERFACE = "MEMBERINTERFACE"
 VMSTATUS = "VMSTATUS"
 
+# The dialplan hangs up every call after this long (TIMEOUT(absolute)): a row still in
+# progress well past it was cut off without an end (Asterisk stopped or crashed).
+MAX_CALL_SECONDS = 3600
+
 ROUTE_RING = "ring"
 ROUTE_VOICEMAIL = "voicemail"

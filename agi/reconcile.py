@@ -20,6 +20,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.orm import Session
 
+from agi import channel_vars as cv
 from agi.flow.archive import SETTLE_SECONDS, collect_voicemail, index_recording
 from agi.flow.calllog import CallRecorder
 from agi.flow.hangup import OUTCOME_BY_STEP
@@ -173,8 +174,6 @@ async def reconcile(
     one written by another server.
     """
     cdr_calls = await asyncio.to_thread(read_cdr_calls, services.settings.cdr_csv, since)
-    if not cdr_calls:
-        return 0
     pending = await services.journal.run(lambda j: j.pending_uniqueids())
     settled_before = services.clock() - dt.timedelta(seconds=GRACE_SECONDS)
     if server_started is not None:  # no hangup step of ours is on the way for older calls
@@ -191,8 +190,52 @@ async def reconcile(
         if await drainer.in_db_thread(lambda s, c=cdr: _close_call(s, c)):
             await _archive(services, cdr)
             fixed += 1
-    log.info("reconcile.done", calls=fixed)
-    return fixed
+    cut_off = await _close_cut_off(services, drainer, since, pending)
+    log.info("reconcile.done", calls=fixed, cut_off=cut_off)
+    return fixed + cut_off
+
+
+# No call is up longer than the dialplan's TIMEOUT(absolute); past it, with room for the
+# hangup step, a row still in progress with no CDR lost its end: Asterisk stopped or
+# crashed with the call up (a graceful stop writes the CDR, closed above).
+CUT_OFF_AFTER = dt.timedelta(seconds=cv.MAX_CALL_SECONDS + 2 * GRACE_SECONDS)
+CUT_OFF_REASON = "reconciled: the call's end was never recorded (Asterisk stopped with it up)"
+
+
+async def _close_cut_off(
+    services: CallServices, drainer: Drainer, since: dt.datetime | None, pending: set[str]
+) -> int:
+    """Close rows that can no longer be live and that no CDR row explains, as failed.
+
+    The outcome is what the log knows: the call was cut off by our side. Nothing is
+    guessed about whether an operator had answered."""
+    before = services.clock() - CUT_OFF_AFTER
+
+    def stale(session: Session) -> list[tuple[int, str]]:
+        rows = repo.in_progress_before(session, before)
+        return [(c.id, c.uniqueid) for c in rows if since is None or c.started_at >= since]
+
+    closed = 0
+    for call_id, uniqueid in await drainer.in_db_thread(stale):
+        if uniqueid in pending:
+            continue
+        if await drainer.in_db_thread(lambda s, i=call_id: _close_cut_off_call(s, i)):
+            log.warning("reconcile.cut_off", uniqueid=uniqueid)
+            closed += 1
+    return closed
+
+
+def _close_cut_off_call(session: Session, call_id: int) -> bool:
+    closed = repo.close_call(
+        session,
+        call_id,
+        CallOutcome.FAILED,
+        closed_by=CallSource.RECONCILED,
+        failure_reason=CUT_OFF_REASON,
+    )
+    if closed:
+        repo.append_event(session, call_id, "reconciled", {"step": "cut_off", "created": False})
+    return closed
 
 
 def _close_call(session: Session, cdr: CdrCall) -> bool:

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import signal
+import socket
 import stat
 import subprocess
 import time
@@ -140,6 +141,15 @@ def _pid_alive(pid: int) -> bool:
     state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
     zombie = state.rpartition(")")[2].split()[:1] == ["Z"]
     return not zombie and b"asterisk" in cmdline
+
+
+def _threads_left(pid: int) -> bool:
+    """Whether any thread of the process still runs (a zombie leader does not count)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    return any(_pid_alive(int(tid)) for tid in tasks) or len(tasks) > 1
 
 
 def running_pid(paths: StackPaths) -> int | None:
@@ -296,6 +306,42 @@ def up(
                 _stop(paths, log)  # alive but not answering: start clean
             _start(paths, log, boot_timeout)
         return status(settings)
+
+
+def restart(settings: Settings, *, crash: bool, log: Log = print) -> int:
+    """Restart a running stack with its installed config, as a fault: `crash` kills
+    Asterisk with SIGKILL (no hangup handlers, no CDR), otherwise `core stop now`."""
+    paths = paths_for(settings)
+    with stack_lock(paths):
+        pid = running_pid(paths)
+        if crash and pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            # The leader turns zombie before its other threads let go of the sockets
+            # (asterisk.ctl, the AMI port): a new Asterisk would find them taken.
+            while _threads_left(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            paths.pidfile.unlink(missing_ok=True)
+        else:
+            _stop(paths, log)
+        pid = _start(paths, log, BOOT_TIMEOUT)
+        _wait_for_port(settings.ami_host, settings.ami_port, BOOT_TIMEOUT)
+        return pid
+
+
+def _wait_for_port(host: str, port: int, timeout: float) -> None:
+    """Until the port accepts: the old process may have held it a moment too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise StackError(f"nothing listens on {host}:{port} after the restart") from None
+            time.sleep(0.1)
 
 
 def down(settings: Settings, *, log: Log = print) -> None:

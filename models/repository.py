@@ -95,6 +95,18 @@ def outcomes(session: Session, uniqueids: list[str]) -> dict[str, CallOutcome]:
     return found
 
 
+def in_progress_before(session: Session, before: dt.datetime, limit: int = 500) -> list[Call]:
+    """Calls still in progress that started before `before`, oldest first."""
+    _check_aware("before", before)
+    query = (
+        select(Call)
+        .where(Call.outcome == CallOutcome.IN_PROGRESS, Call.started_at < before)
+        .order_by(Call.started_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def append_event(
     session: Session,
     call_id: int,

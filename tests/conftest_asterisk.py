@@ -101,6 +101,10 @@ class AsteriskStack:
             system_name=system_name,
         )
 
+    def restart(self, *, crash: bool) -> None:
+        """Restart Asterisk with calls up: SIGKILL (`crash`) or `core stop now`."""
+        stack_mod.restart(self.settings, crash=crash, log=lambda _line: None)
+
     def recording_path(self, result: CallResult) -> Path:
         return self.settings.recordings_root / result.recording_relpath
 

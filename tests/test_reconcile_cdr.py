@@ -175,3 +175,46 @@ async def test_reconcile_rebuilds_an_answered_call_as_answered(log):
     voicemail_call = log.call("pbx1-1796285148.381835098")
     assert voicemail_call.outcome == "voicemail"
     assert voicemail_call.linkedid == "pbx1-1796285148.224039938"
+
+
+A_DAY_LATER = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)  # the `log` fixture's clock
+
+# (case, started before the clock, journal entry left pending, CDR rows, expected outcome)
+CUT_OFF_TABLE = [
+    ("past the call limit, no CDR: cut off", dt.timedelta(hours=2), False, [], "failed"),
+    ("within the call limit: may be live", dt.timedelta(minutes=50), False, [], "in_progress"),
+    ("its end still in the journal: the drain's", dt.timedelta(hours=2), True, [], "in_progress"),
+]
+
+
+@pytest.mark.parametrize(
+    ("age", "pending", "rows", "expected"),
+    [r[1:] for r in CUT_OFF_TABLE],
+    ids=[r[0] for r in CUT_OFF_TABLE],
+)
+async def test_reconcile_closes_rows_asterisk_cut_off(log, age, pending, rows, expected):
+    services = log.services
+    services.settings.cdr_csv.write_text("", encoding="utf-8")
+    recorder = await log.new_call("1796200000.1", A_DAY_LATER - age)
+    if pending:
+        # An event still waiting for the database (a drain behind an outage).
+        recorder.event("routing", centre="bj")
+        await services.journal.flush()
+    assert await reconcile(services, log.drainer) == (1 if expected == "failed" else 0)
+    call = log.call("1796200000.1")
+    assert call.outcome == expected
+    if expected == "failed":
+        assert call.source == "agi" and call.closed_by == "reconciled"
+        assert "never recorded" in call.failure_reason
+        await log.settle()
+        assert await reconcile(services, log.drainer) == 0  # once
+
+
+async def test_reconcile_prefers_the_cdr_to_cutting_off(log):
+    """A row the CDR explains is closed from the CDR, even long after the call."""
+    services = log.services
+    with services.settings.cdr_csv.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(ANSWERED)
+    await log.new_call("1796285143.195106092", T(2026, 12, 3, 8, 5, 43, tzinfo=UTC))
+    assert await reconcile(services, log.drainer) == 1
+    assert log.call("1796285143.195106092").outcome == "answered"
