@@ -119,7 +119,9 @@ class AgiServer:
             writer.close()
             return
         session = AgiSession(reader, writer, env, command_timeout=self._command_timeout)
-        structlog.contextvars.bind_contextvars(call_id=session.uniqueid, script=session.script)
+        structlog.contextvars.bind_contextvars(
+            call_id=session.uniqueid, script=session.script, centre=None
+        )
         handler = self._resolve(session.script)
         try:
             if handler is None:

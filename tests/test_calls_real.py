@@ -228,10 +228,18 @@ async def test_call_scenario(row: Row, stack, service, live_settings, capsys):
         if row.menu[1] == 3:
             assert "max tries reached; default centre sh" in choice["detail"]["reason"]
     assert call["is_test"] is True
-    # The hangup step's log line names the call and its centre.
-    ended = [line for line in capsys.readouterr().out.splitlines() if "call.ended" in line]
-    assert ended and f"call_id={result.call_uniqueid}" in ended[-1]
-    assert f"centre={row.centre}" in ended[-1], ended[-1]
+    # Every log line of the call names it and its centre (None until the route is known).
+    lines = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if f"call_id={result.call_uniqueid}" in line
+    ]
+    assert lines and all("centre=" in line for line in lines), lines
+    ended = [line for line in lines if "call.ended" in line]
+    assert ended and f"centre={row.centre}" in ended[-1], ended[-1]
+    if not row.menu:
+        routed = [line for line in lines if "call.routed" in line]
+        assert routed and f"centre={row.centre}" in routed[-1], routed
 
     recording = report["recording"]
     assert recording and recording["status"] == "ok", recording

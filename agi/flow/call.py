@@ -82,6 +82,8 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
     identity = ctx.identity
     decision = decide(directory, calendar, identity.dialled or "12330", identity.trunk_area, at)
     ctx.event("routed", decision=decision.to_dict())
+    # Every line names the centre once known (a shared code's menu chooses it later).
+    structlog.contextvars.bind_contextvars(centre=decision.centre_id)
     log.info("call.routed", action=decision.action.value, reason=decision.reason)
     greeted = False
     if decision.action is Action.MENU:
