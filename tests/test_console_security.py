@@ -1,0 +1,110 @@
+"""The console's security promises (issue 9, console items), on SQLite and PostgreSQL:
+every byte of a recording sent is audited, login throttling holds under concurrency,
+the client address is the socket's unless a trusted proxy says otherwise, bodies are
+bounded as received, sessions end with a password reset or role change, undercover
+calls are hidden from operators, and dates are bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from console_support import (
+    add_user,
+    app_client,
+    console_settings,
+    login,
+    make_call,
+    seed,
+)
+from sqlalchemy import select
+
+from models import AuditEntry
+from models.users import Role
+
+NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+TODAY = NOW - dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def env(tmp_path, migrated_url, sessions):
+    settings = console_settings(tmp_path, migrated_url)
+    seed(sessions, settings)
+    add_user(sessions, "op-sh", Role.OPERATOR, ["sh"])
+    add_user(sessions, "sup-sh", Role.SUPERVISOR, ["sh"])
+    add_user(sessions, "admin", Role.ADMIN)
+    sh = make_call(sessions, settings, "sh", at=TODAY, voicemail=True)
+    return settings, sessions, sh
+
+
+def signed_in(env, name, **client):
+    settings, sessions, _ = env
+    browser = app_client(settings, sessions, clock=lambda: NOW, **client)
+    assert login(browser, name).status_code == 303
+    return browser
+
+
+def audit_rows(sessions, action=None):
+    with sessions() as session:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return session.scalars(query).all()
+
+
+# --- 1. every response that carries the recording is audited ---------------------------
+
+MANY_RANGES = "bytes=" + ",".join(f"{2 * i + 1}-{2 * i + 1}" for i in range(101)) + ",0-"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Range": "bytes=00-"}, 206),
+        ({"Range": "bytes=1-,0-"}, 416),
+        ({"Range": "bytes=1-", "If-Range": '"not-this-file"'}, 200),
+        ({"Range": MANY_RANGES}, 416),
+        ({"Range": "bytes=0-0,0-0"}, 416),
+        ({"Range": "bytes=-100000"}, 206),
+        ({"Range": "bytes=1-"}, 206),  # a "seek" with no play before it
+        ({"Range": "items=0-"}, 416),
+    ],
+    ids=["leading-zero", "list", "if-range", "101-ranges", "overlap", "suffix", "seek", "unit"],
+)
+def test_every_response_carrying_the_file_is_audited(env, headers, status):
+    check_probe(env, "recordings", headers, status)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({"Range": "bytes=1-,0-"}, 416), ({"Range": "bytes=1-", "If-Range": "x"}, 200)],
+)
+def test_voicemail_plays_are_audited_the_same_way(env, headers, status):
+    check_probe(env, "voicemails", headers, status)
+
+
+def check_probe(env, kind, headers, status):
+    _, sessions, sh = env
+    client = signed_in(env, "op-sh")
+    media = sh.recording if kind == "recordings" else sh.voicemail
+    whole = (env[0].recordings_root.rglob("sh-*.wav")).__next__().read_bytes()
+    response = client.get(f"/{kind}/{media}/audio", headers=headers)
+    assert response.status_code == status
+    plays = audit_rows(sessions, "play")
+    if status == 416:
+        assert plays == [] and response.content != whole[: len(response.content)]
+        assert response.headers["content-range"] == f"bytes */{len(whole)}"
+    else:
+        assert len(plays) == 1 and plays[0].object_id == str(media)
+        assert response.content in whole
+
+
+def test_a_seek_after_a_play_is_not_a_new_play(env):
+    _, sessions, sh = env
+    client = signed_in(env, "op-sh")
+    url = f"/recordings/{sh.recording}/audio"
+    assert client.get(url, headers={"Range": "bytes=0-"}).status_code == 206
+    tag = client.get(url, headers={"Range": "bytes=5-9"}).headers["etag"]
+    resumed = client.get(url, headers={"Range": "bytes=20-", "If-Range": tag})
+    assert resumed.status_code == 206
+    assert len(audit_rows(sessions, "play")) == 1
