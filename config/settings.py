@@ -78,6 +78,8 @@ class Settings:
     console_callback_working_days: int = 1
     console_login_max_failures: int = 5  # per user name, and per address, in the window
     console_login_window_minutes: int = 15
+    # Password checks running at once; argon2id takes 64 MiB each (1..16).
+    console_password_checks: int = 2
     # The console has its own connection pool; a request waits at most this many seconds
     # for a connection, then gets a "busy" page instead of hanging.
     console_pool_timeout: float = 5.0
@@ -115,6 +117,8 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
                 raise ValueError(f"port {number} out of range 1..65535")
             if name.endswith(("_days", "_hours", "_minutes", "_failures", "_mb")) and number < 1:
                 raise ValueError(f"{number} days: must be at least 1")
+            if name == "console_password_checks" and not 1 <= number <= 16:
+                raise ValueError(f"{number} out of range 1..16")
             return number
         if name in _BOOL_FIELDS:
             if isinstance(value, bool):

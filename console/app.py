@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -61,7 +62,8 @@ def create_app(
     clock: Callable[[], dt.datetime] = utc_now,
 ) -> FastAPI:
     app = FastAPI(title="12330 console", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.console = ConsoleContext(settings, config, sessions, make_templates(), clock)
+    checks = threading.BoundedSemaphore(settings.console_password_checks)
+    app.state.console = ConsoleContext(settings, config, sessions, make_templates(), clock, checks)
     for module in (
         routes_auth,
         routes_calls,

@@ -4,6 +4,7 @@ database session, CSRF checking and page rendering."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ class ConsoleContext:
     sessions: sessionmaker[Session]
     templates: Jinja2Templates
     clock: Callable[[], dt.datetime]
+    # Password checks at once (argon2id takes 64 MiB each): console_password_checks.
+    password_checks: threading.BoundedSemaphore
 
     @property
     def throttle(self) -> ThrottlePolicy:

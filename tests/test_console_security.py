@@ -7,18 +7,23 @@ calls are hidden from operators, and dates are bounded."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from console_support import (
     add_user,
     app_client,
     console_settings,
+    csrf_of,
     login,
     make_call,
     seed,
 )
 from sqlalchemy import select
 
+import console.auth
+from console.passwords import verify_password
 from models import AuditEntry
 from models.users import Role
 
@@ -108,3 +113,51 @@ def test_a_seek_after_a_play_is_not_a_new_play(env):
     resumed = client.get(url, headers={"Range": "bytes=20-", "If-Range": tag})
     assert resumed.status_code == 206
     assert len(audit_rows(sessions, "play")) == 1
+
+
+# --- 3. login throttle: atomic per name and per address, bounded argon2 ----------------
+
+
+def test_concurrent_wrong_passwords_get_no_more_checks_than_the_limit(env, monkeypatch):
+    settings, sessions, _ = env
+    limit = settings.console_login_max_failures
+    app = app_client(settings, sessions, clock=lambda: NOW).app
+    checks, running, most = [], [0], [0]
+    guard = threading.Lock()
+
+    def counted(stored, password):
+        with guard:
+            checks.append(password)
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return verify_password(stored, password)
+        finally:
+            with guard:
+                running[0] -= 1
+
+    monkeypatch.setattr(console.auth, "verify_password", counted)
+    clients = [app_client(settings, sessions, app=app, address="10.0.0.9") for _ in range(24)]
+    tokens = [csrf_of(client.get("/login").text) for client in clients]
+    start = threading.Barrier(len(clients))
+
+    def attempt(pair):
+        client, token = pair
+        start.wait(timeout=30)
+        form = {"username": "sup-sh", "password": "wrong password!", "csrf_token": token}
+        return client.post("/login", data=form).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        statuses = list(pool.map(attempt, zip(clients, tokens, strict=True)))
+    assert len(checks) <= limit, f"{len(checks)} password checks"
+    assert sorted(set(statuses)) == [401, 429] and statuses.count(401) == len(checks)
+    assert most[0] <= settings.console_password_checks
+    same_address = app_client(settings, sessions, app=app, address="10.0.0.9")
+    assert login(same_address, "sup-sh").status_code == 429  # the right password, refused
+    # The name has its failures, but the real user on a clean address still gets in.
+    clean = app_client(settings, sessions, app=app, address="10.0.0.10")
+    assert login(clean, "sup-sh").status_code == 303
+    # A clean address gets one guess at a locked name, then is refused like the rest.
+    other = app_client(settings, sessions, app=app, address="10.0.0.11")
+    assert login(other, "sup-sh", "wrong again!").status_code == 401
+    assert login(other, "sup-sh").status_code == 429
