@@ -10,8 +10,10 @@ import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from console_support import (
+    PASSWORD,
     add_user,
     app_client,
     console_settings,
@@ -23,9 +25,11 @@ from console_support import (
 from sqlalchemy import select
 
 import console.auth
+from config.settings import SettingsError, load_settings
 from console.passwords import verify_password
+from console.server import ConsoleServer
 from models import AuditEntry
-from models.users import Role
+from models.users import LoginAttempt, Role
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 TODAY = NOW - dt.timedelta(hours=1)
@@ -161,3 +165,51 @@ def test_concurrent_wrong_passwords_get_no_more_checks_than_the_limit(env, monke
     other = app_client(settings, sessions, app=app, address="10.0.0.11")
     assert login(other, "sup-sh", "wrong again!").status_code == 401
     assert login(other, "sup-sh").status_code == 429
+
+
+# --- 4. the client address is the socket's, unless a configured proxy forwards it ------
+
+
+@pytest.mark.parametrize(
+    ("trusted", "seen"),
+    [(None, "127.0.0.1"), ("127.0.0.1", "203.0.113.7"), ("10.1.2.3", "127.0.0.1")],
+    ids=["no-proxy", "trusted-proxy", "other-proxy"],
+)
+async def test_forwarded_for_is_believed_only_from_a_configured_proxy(
+    tmp_path, migrated_url, sessions, trusted, seen
+):
+    extra = {"console_cookie_secure": "false"}  # plain http to the real server below
+    if trusted:
+        extra["console_trusted_proxies"] = trusted
+    settings = console_settings(tmp_path, migrated_url, **extra)
+    add_user(sessions, "op-sh", Role.OPERATOR, ["sh"])
+    server = ConsoleServer(app_client(settings, sessions).app, "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+
+            async def attempt(password: str, forged: str) -> int:
+                token = csrf_of((await client.get("/login")).text)
+                form = {"username": "op-sh", "password": password, "csrf_token": token}
+                headers = {"X-Forwarded-For": forged}
+                return (await client.post("/login", data=form, headers=headers)).status_code
+
+            for i in range(settings.console_login_max_failures):
+                assert await attempt("wrong password!", f"198.51.100.{i}") == 401
+            last = await attempt(PASSWORD, "203.0.113.7")
+    finally:
+        await server.stop()
+    with sessions() as session:
+        addresses = set(session.scalars(select(LoginAttempt.ip)))
+    if seen == "127.0.0.1":  # forged headers change nothing: one address, throttled
+        assert addresses == {"127.0.0.1"} and last == 429
+    else:  # each forwarded address counted as its own; the fresh one gets in, audited
+        assert len(addresses) == 6 and last == 303
+        [entry] = audit_rows(sessions, "login")
+        assert entry.ip == seen
+
+
+@pytest.mark.parametrize("value", ["proxy.example", "*", "10.0.0.1/8", "10.0.0.1,,"])
+def test_a_bad_trusted_proxy_is_a_config_error(value):
+    with pytest.raises(SettingsError, match="console_trusted_proxies"):
+        load_settings(None, {"HOTLINE12330_CONSOLE_TRUSTED_PROXIES": value})
