@@ -16,6 +16,7 @@ from console.auth import LoginBusy, LoginFailed, LoginThrottled, csrf_matches, l
 from console.web import (
     DB,
     LOGIN_CSRF_COOKIE,
+    MAX_FORM_FIELDS,
     SESSION_COOKIE,
     ConsoleContext,
     Viewer,
@@ -58,7 +59,7 @@ def routes() -> APIRouter:
 
     @router.post("/login")
     async def login_submit(request: Request, ctx: ConsoleContext = Depends(context)):
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)  # no form takes a file
         username = str(form.get("username") or "")
         password = str(form.get("password") or "")
         target = _safe_next(str(form.get("next") or "/"))

@@ -29,6 +29,7 @@ from routing.local_time import CHINA_TZ
 SESSION_COOKIE = "h12330_session"
 LOGIN_CSRF_COOKIE = "h12330_login_csrf"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+MAX_FORM_FIELDS = 200  # the largest form (the call log's categories) has a few dozen
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def viewer(
 
 async def form_with_csrf(request: Request) -> dict[str, Any]:
     """The posted form, once its CSRF token matched the session's (else CsrfRefused)."""
-    form = await request.form()
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)  # no form takes a file
     ctx: ConsoleContext = request.app.state.console
 
     def expected_token() -> str | None:

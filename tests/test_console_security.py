@@ -6,6 +6,8 @@ calls are hidden from operators, and dates are bounded."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -213,3 +215,56 @@ async def test_forwarded_for_is_believed_only_from_a_configured_proxy(
 def test_a_bad_trusted_proxy_is_a_config_error(value):
     with pytest.raises(SettingsError, match="console_trusted_proxies"):
         load_settings(None, {"HOTLINE12330_CONSOLE_TRUSTED_PROXIES": value})
+
+
+# --- 5. bodies bounded by what is received; no file parts -------------------------------
+
+
+async def test_a_chunked_oversized_body_is_refused_before_it_is_read(
+    tmp_path, migrated_url, sessions
+):
+    settings = console_settings(tmp_path, migrated_url)
+    server = ConsoleServer(app_client(settings, sessions).app, "127.0.0.1", 0)
+    await server.start()
+    chunk, total, sent = b"a" * 65536, 24 * 1024 * 1024, 0
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(
+            b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n\r\n"
+        )
+
+        async def send_body() -> None:
+            nonlocal sent
+            part = b'--x\r\nContent-Disposition: form-data; name="username"\r\n\r\n'
+            writer.write(b"%x\r\n%s\r\n" % (len(part), part))
+            with contextlib.suppress(ConnectionError):
+                while sent < total:
+                    writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    await writer.drain()
+                    sent += len(chunk)
+                writer.write(b"0\r\n\r\n")
+                await writer.drain()
+
+        sender = asyncio.create_task(send_body())
+        async with asyncio.timeout(30):
+            head = await reader.readuntil(b"\r\n\r\n")
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
+    finally:
+        writer.close()
+        await server.stop()
+    assert head.startswith(b"HTTP/1.1 413"), head
+    assert sent < total // 4, f"{sent} bytes of {total} sent before the answer"
+
+
+def test_a_file_part_is_refused_where_no_form_takes_a_file(env):
+    client = signed_in(env, "op-sh")
+    csrf = csrf_of(client.get("/calls/today").text)
+    files = {"upload": ("x.bin", b"\x00" * 1000, "application/octet-stream")}
+    assert client.post("/logout", data={"csrf_token": csrf}, files=files).status_code == 400
+    assert client.get("/calls/today").status_code == 200  # not logged out
+    page = client.get("/login")
+    form = {"username": "op-sh", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    assert client.post("/login", data=form, files=files).status_code == 400
