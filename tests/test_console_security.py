@@ -268,3 +268,37 @@ def test_a_file_part_is_refused_where_no_form_takes_a_file(env):
     page = client.get("/login")
     form = {"username": "op-sh", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
     assert client.post("/login", data=form, files=files).status_code == 400
+
+
+# --- 6. a password reset or a role change ends the user's other sessions ---------------
+
+NEW_PASSWORD = "another long passphrase"
+
+
+def save_user_form(admin, **values):
+    form = {"csrf_token": csrf_of(admin.get("/admin/users").text), "update": "1", **values}
+    response = admin.post("/admin/users", data=form)
+    assert response.status_code == 303, response.text
+    return response
+
+
+def test_a_password_reset_ends_the_users_sessions_but_not_the_admins_own(env):
+    operator, admin = signed_in(env, "op-sh"), signed_in(env, "admin")
+    other_admin = signed_in(env, "admin")  # the same admin in another browser
+    unchanged = {"username": "op-sh", "role": "operator", "centres": ["sh"]}
+    save_user_form(admin, **unchanged, display_name="张三")  # no reset: still signed in
+    assert operator.get("/calls/today").status_code == 200
+    save_user_form(admin, **unchanged, password=NEW_PASSWORD)
+    assert operator.get("/calls/today").status_code == 303  # back to the login page
+    assert admin.get("/admin/users").status_code == 200
+    save_user_form(admin, username="admin", role="admin", password=NEW_PASSWORD)
+    assert admin.get("/admin/users").status_code == 200  # the acting session is kept
+    assert other_admin.get("/admin/users").status_code == 303
+
+
+def test_a_role_change_ends_the_users_sessions(env):
+    supervisor, admin = signed_in(env, "sup-sh"), signed_in(env, "admin")
+    assert supervisor.get("/search").status_code == 200
+    save_user_form(admin, username="sup-sh", role="operator", centres=["sh"])
+    assert supervisor.get("/calls/today").status_code == 303
+    assert admin.get("/admin/users").status_code == 200
