@@ -30,7 +30,7 @@ import console.auth
 from config.settings import SettingsError, load_settings
 from console.passwords import verify_password
 from console.server import ConsoleServer
-from models import AuditEntry
+from models import AuditEntry, Call
 from models.users import LoginAttempt, Role
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -302,3 +302,22 @@ def test_a_role_change_ends_the_users_sessions(env):
     save_user_form(admin, username="sup-sh", role="operator", centres=["sh"])
     assert supervisor.get("/calls/today").status_code == 303
     assert admin.get("/admin/users").status_code == 200
+
+
+# --- 7. the undercover tag is for supervisors and admins only ---------------------------
+
+
+@pytest.mark.parametrize(("viewer", "shown"), [("op-sh", False), ("sup-sh", True), ("admin", True)])
+def test_the_undercover_tag_is_hidden_from_operators(env, viewer, shown):
+    _, sessions, sh = env
+    with sessions.begin() as session:
+        session.get(Call, sh.id).is_undercover = True
+    client = signed_in(env, viewer)
+    pages = [client.get(f"/calls/{sh.id}").text]
+    if viewer == "op-sh":
+        pages.append(client.get("/calls/today").text)
+    else:
+        pages.append(client.get("/search").text)
+    for page in pages:
+        assert f"/calls/{sh.id}" in page or f"#{sh.id}" in page
+        assert ('<span class="tag">暗访</span>' in page) is shown
