@@ -321,3 +321,34 @@ def test_the_undercover_tag_is_hidden_from_operators(env, viewer, shown):
     for page in pages:
         assert f"/calls/{sh.id}" in page or f"#{sh.id}" in page
         assert ('<span class="tag">暗访</span>' in page) is shown
+
+
+# --- 8. dates are bounded: the usual 400 page, never a 500 ------------------------------
+
+EXTREME_DATES = ["0001-01-01", "9999-12-31", "1999-12-31", "2100-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("get", "/search", "from"),
+        ("get", "/search", "to"),
+        ("get", "/audit", "from"),
+        ("get", "/audit", "to"),
+        ("post", "/spot-checks", "from"),
+        ("post", "/spot-checks", "to"),
+    ],
+)
+def test_dates_out_of_range_are_a_400_page(env, method, path, field):
+    client = signed_in(env, "sup-sh")
+    csrf = csrf_of(client.get("/spot-checks").text)
+    for day in EXTREME_DATES:
+        values = {"from": "2026-11-01", "to": "2026-11-30", field: day}
+        if method == "get":
+            response = client.get(path, params=values)
+        else:
+            form = {**values, "csrf_token": csrf, "centres": ["sh"], "per_group": "1"}
+            response = client.post(path, data=form)
+        assert response.status_code == 400, (day, response.status_code)
+        assert "日期须在 2000-01-01 至 2099-12-31 之间" in response.text
+    assert client.get(path if method == "get" else "/spot-checks").status_code == 200
