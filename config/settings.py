@@ -8,6 +8,7 @@ HOTLINE12330_AGI_PORT). Relative paths in the file are relative to the file.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -78,6 +79,11 @@ class Settings:
     console_callback_working_days: int = 1
     console_login_max_failures: int = 5  # per user name, and per address, in the window
     console_login_window_minutes: int = 15
+    # Password checks running at once; argon2id takes 64 MiB each (1..16).
+    console_password_checks: int = 2
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For the console believes;
+    # empty: the socket's peer is the client, whatever the headers say.
+    console_trusted_proxies: tuple[str, ...] = ()
     # The console has its own connection pool; a request waits at most this many seconds
     # for a connection, then gets a "busy" page instead of hanging.
     console_pool_timeout: float = 5.0
@@ -115,6 +121,8 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
                 raise ValueError(f"port {number} out of range 1..65535")
             if name.endswith(("_days", "_hours", "_minutes", "_failures", "_mb")) and number < 1:
                 raise ValueError(f"{number} days: must be at least 1")
+            if name == "console_password_checks" and not 1 <= number <= 16:
+                raise ValueError(f"{number} out of range 1..16")
             return number
         if name in _BOOL_FIELDS:
             if isinstance(value, bool):
@@ -134,6 +142,8 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             if name.endswith("_timeout") and not 0 < number < float("inf"):
                 raise ValueError(f"{value!r} seconds: must be positive")
             return number
+        if name == "console_trusted_proxies":
+            return _networks(value)
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {type(value).__name__}")
         if name == "instance" and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", value):
@@ -141,6 +151,24 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
         return value
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{source}: {name}: {exc}") from exc
+
+
+def _networks(value: object) -> tuple[str, ...]:
+    """Addresses or networks, from a TOML list or a comma-separated string."""
+    if isinstance(value, str) and not value.strip():
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"expected a list of addresses, got {value!r}")
+    found = []
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(f"{item!r}: not an address")
+        try:
+            found.append(str(ipaddress.ip_network(item.strip())))
+        except ValueError:
+            raise ValueError(f"{item!r}: not an IP address or network") from None
+    return tuple(found)
 
 
 def _integer(value: object) -> int:

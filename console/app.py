@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -10,7 +11,7 @@ from urllib.parse import quote
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,7 @@ from console import (
     routes_reports,
     routes_voicemail,
 )
+from console.body_limit import BodyLimit
 from console.scope import NotInScope
 from console.web import (
     ConsoleContext,
@@ -61,7 +63,8 @@ def create_app(
     clock: Callable[[], dt.datetime] = utc_now,
 ) -> FastAPI:
     app = FastAPI(title="12330 console", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.console = ConsoleContext(settings, config, sessions, make_templates(), clock)
+    checks = threading.BoundedSemaphore(settings.console_password_checks)
+    app.state.console = ConsoleContext(settings, config, sessions, make_templates(), clock, checks)
     for module in (
         routes_auth,
         routes_calls,
@@ -80,10 +83,6 @@ def create_app(
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
-        declared = request.headers.get("content-length", "0")
-        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-            # Forms here are a few kilobytes; a huge or malformed body is refused unread.
-            return PlainTextResponse("请求过大", status_code=413)
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -92,6 +91,9 @@ def create_app(
         return response
 
     # Sync handlers: Starlette runs them in its thread pool, and _page reads the session.
+    # Forms here are a few kilobytes: a bigger body, declared or received, is refused.
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+
     @app.exception_handler(LoginRequired)
     def to_login(request: Request, _exc: LoginRequired):
         if request.method != "GET":

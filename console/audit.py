@@ -35,19 +35,21 @@ def record(
     call_id: int | None = None,
     centre_id: str | None = None,
     detail: dict[str, Any] | None = None,
-    collapse_repeats: bool = False,
+    collapse_within: dt.timedelta | None = None,
     now: dt.datetime | None = None,
 ) -> None:
     now = now or utc_now()
-    if collapse_repeats:
+    if collapse_within is not None:
         repeat = session.scalar(
-            select(AuditEntry.id).where(
+            select(AuditEntry.id)
+            .where(
                 AuditEntry.user_id == who.user.id,
                 AuditEntry.action == action,
                 AuditEntry.object_id == object_id,
                 AuditEntry.ip == who.ip,
-                AuditEntry.at >= now - REPEAT_WINDOW,
+                AuditEntry.at >= now - collapse_within,
             )
+            .limit(1)
         )
         if repeat is not None:
             return

@@ -2,7 +2,7 @@
 
 The cookie carries a random token; the table keeps its sha256, so a leaked database
 does not hand out live sessions. Throttling counts failures per user name and per
-address in a sliding window, and refuses even a correct password while it holds.
+address in a sliding window (see reserve_attempt for who is refused).
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
+from console.audit import Requester, record
 from console.passwords import verify_password
 from models.base import utc_now
 from models.users import ConsoleSession, LoginAttempt, User
@@ -36,49 +38,122 @@ class LoginFailed(Exception):
     pass
 
 
+class LoginBusy(Exception):
+    """Every password check slot stayed taken: try again shortly."""
+
+
+# A login waits at most this long for one of the password check slots.
+CHECK_WAIT_SECONDS = 20.0
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_throttle(
-    session: Session, username: str, ip: str, policy: ThrottlePolicy, now: dt.datetime
-) -> None:
-    since = now - policy.window
-    for column, value in ((LoginAttempt.username, username), (LoginAttempt.ip, ip)):
-        failures = session.scalars(
+def _failures(session: Session, column, value: str, since: dt.datetime) -> list[dt.datetime]:
+    return list(
+        session.scalars(
             select(LoginAttempt.at)
             .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
             .order_by(LoginAttempt.at.desc())
-            .limit(policy.max_failures)
         ).all()
-        if len(failures) >= policy.max_failures:
-            # Free again when the oldest of the last max_failures leaves the window.
-            raise LoginThrottled(failures[-1] + policy.window - now)
+    )
 
 
-def log_in(
-    session: Session,
+def _lock_keys(session: Session, username: str, ip: str) -> None:
+    """Serialise attempts on this name and this address (PostgreSQL; SQLite serialises
+    every writer on the database file, and the attempt row is written first)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(
+        int.from_bytes(hashlib.sha256(f"h12330-login:{kind}:{value}".encode()).digest()[:8],
+                       "big", signed=True)
+        for kind, value in (("name", username), ("ip", ip))
+    )  # fmt: skip
+    for key in keys:  # always in the same order: no deadlock between two attempts
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def reserve_attempt(
+    session: Session, username: str, ip: str, policy: ThrottlePolicy, now: dt.datetime
+) -> int:
+    """Check the throttle and record this attempt as a failure, atomically; the id of the
+    attempt row, which a correct password later marks as succeeded.
+
+    Per address: strict, max_failures in the window, whatever the name. Per name: after
+    max_failures in the window only an address with no failure in the window may try,
+    so the real user on a clean address is never locked out while an attacker gets one
+    guess per fresh address. Raises LoginThrottled; the caller's rollback then records
+    nothing.
+    """
+    _lock_keys(session, username, ip)
+    attempt = LoginAttempt(username=username, ip=ip, at=now, succeeded=False)
+    session.add(attempt)
+    session.flush()  # on SQLite this write takes the database's write lock first
+    since = now - policy.window
+    by_ip = _failures(session, LoginAttempt.ip, ip, since)
+    by_name = _failures(session, LoginAttempt.username, username, since)
+    earlier_ip, earlier_name = len(by_ip) - 1, len(by_name) - 1  # without this attempt
+    if earlier_ip >= policy.max_failures:
+        raise LoginThrottled(by_ip[policy.max_failures] + policy.window - now)
+    if earlier_name >= policy.max_failures and earlier_ip > 0:
+        raise LoginThrottled(by_name[policy.max_failures] + policy.window - now)
+    return attempt.id
+
+
+def sign_in(
+    sessions: sessionmaker[Session],
     username: str,
     password: str,
     *,
     ip: str,
     policy: ThrottlePolicy,
     lifetime: dt.timedelta,
+    user_agent: str = "",
+    checks: threading.BoundedSemaphore | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[User, str]:
-    """Check the password and open a session; returns the user and the cookie token.
+    """Check the password, open a session and audit the login; the user and the cookie
+    token.
 
-    Raises LoginThrottled (nothing checked, nothing recorded) or LoginFailed.
+    Raises LoginThrottled (nothing checked, nothing recorded), LoginFailed, or
+    LoginBusy when no password check slot frees up in time. The throttle's check and
+    record commit before the password is checked, so concurrent attempts cannot all
+    pass it; argon2 (64 MiB each) runs at most `checks` at a time.
     """
     now = now or utc_now()
-    username = username.strip()[:64]
-    check_throttle(session, username, ip, policy, now)
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    ok = verify_password(user.password_hash if user else None, password)
-    ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(username=username, ip=ip[:64], at=now, succeeded=ok))
-    if not ok or user is None:
+    username, ip = username.strip()[:64], ip[:64]
+    with sessions.begin() as session:
+        attempt_id = reserve_attempt(session, username, ip, policy, now)
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        stored = user.password_hash if user is not None and user.is_active else None
+    if checks is not None and not checks.acquire(timeout=CHECK_WAIT_SECONDS):
+        raise LoginBusy(username)
+    try:
+        ok = verify_password(stored, password)
+    finally:
+        if checks is not None:
+            checks.release()
+    if not ok:
         raise LoginFailed(username)
+    with sessions.begin() as session:
+        session.execute(
+            update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True)
+        )
+        user = session.scalars(select(User).where(User.username == username)).one()
+        if not user.is_active:  # disabled while its password was being checked
+            raise LoginFailed(username)
+        token = open_session(session, user, ip, lifetime, now)
+        record(session, Requester(user, ip, user_agent), "login", "user", user.username, now=now)
+        session.flush()
+        session.expunge(user)
+    return user, token
+
+
+def open_session(
+    session: Session, user: User, ip: str, lifetime: dt.timedelta, now: dt.datetime
+) -> str:
+    """A new session of `user`; the cookie token (the table keeps only its sha256)."""
     token = secrets.token_urlsafe(32)
     session.add(
         ConsoleSession(
@@ -91,7 +166,7 @@ def log_in(
         )
     )
     session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
-    return user, token
+    return token
 
 
 def session_for(

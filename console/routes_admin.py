@@ -108,6 +108,7 @@ def routes() -> APIRouter:
                     all_centres=field(form, "all_centres") == "1",
                     display_name=field(form, "display_name").strip()[:64],
                     update=update,
+                    keep_session=who.login.id,
                 )
             except (InvalidUser, WeakPassword) as exc:
                 errors.append(str(exc))

@@ -12,11 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from console.audit import Requester, record
-from console.auth import LoginFailed, LoginThrottled, csrf_matches, log_in, log_out
+from console.auth import LoginBusy, LoginFailed, LoginThrottled, csrf_matches, log_out, sign_in
 from console.web import (
     DB,
     LOGIN_CSRF_COOKIE,
+    MAX_FORM_FIELDS,
     SESSION_COOKIE,
     ConsoleContext,
     Viewer,
@@ -59,7 +59,7 @@ def routes() -> APIRouter:
 
     @router.post("/login")
     async def login_submit(request: Request, ctx: ConsoleContext = Depends(context)):
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)  # no form takes a file
         username = str(form.get("username") or "")
         password = str(form.get("password") or "")
         target = _safe_next(str(form.get("next") or "/"))
@@ -88,32 +88,37 @@ def routes() -> APIRouter:
 
 
 async def _attempt(request: Request, ctx: ConsoleContext, username: str, password: str, target):
-    def check() -> str | int:
-        # argon2 takes tens of milliseconds: off the event loop.
-        with ctx.sessions.begin() as session:
-            ip = client_ip(request)
-            try:
-                user, token = log_in(
-                    session,
-                    username,
-                    password,
-                    ip=ip,
-                    policy=ctx.throttle,
-                    lifetime=_lifetime(ctx),
-                    now=ctx.clock(),
-                )
-            except LoginThrottled as exc:
-                log.warning("console.login_throttled", user=username[:64], ip=ip)
-                return max(1, int(exc.retry_after.total_seconds() // 60) + 1)
-            except LoginFailed:
-                log.warning("console.login_failed", user=username[:64], ip=ip)
-                return ""
-            agent = request.headers.get("user-agent", "")
-            record(session, Requester(user, ip, agent), "login", "user", user.username)
-            log.info("console.login", user=user.username, role=user.role.value, ip=ip)
-            return token
+    ip = client_ip(request)
+
+    def check() -> str | int | None:
+        # argon2 takes tens of milliseconds and 64 MiB: off the event loop, few at a time.
+        try:
+            user, token = sign_in(
+                ctx.sessions,
+                username,
+                password,
+                ip=ip,
+                policy=ctx.throttle,
+                lifetime=_lifetime(ctx),
+                user_agent=request.headers.get("user-agent", ""),
+                checks=ctx.password_checks,
+                now=ctx.clock(),
+            )
+        except LoginThrottled as exc:
+            log.warning("console.login_throttled", user=username[:64], ip=ip)
+            return max(1, int(exc.retry_after.total_seconds() // 60) + 1)
+        except LoginBusy:
+            log.warning("console.login_busy", user=username[:64], ip=ip)
+            return None
+        except LoginFailed:
+            log.warning("console.login_failed", user=username[:64], ip=ip)
+            return ""
+        log.info("console.login", user=user.username, role=user.role.value, ip=ip)
+        return token
 
     outcome = await run_in_threadpool(check)
+    if outcome is None:
+        return _login_error(request, ctx, "系统繁忙，请稍后重试", 503, username, target)
     if isinstance(outcome, int):
         message = f"登录失败次数过多，请 {outcome} 分钟后再试"
         return _login_error(request, ctx, message, 429, username, target)

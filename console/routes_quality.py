@@ -39,14 +39,23 @@ SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 _DIGITS = re.compile(r"^[0-9]{1,20}$")
 
 
+# Every date a form or query takes: far enough for any call, near enough that day bounds
+# in China time never overflow (0001-01-01 and 9999-12-31 did: a 500).
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
 def _date(raw: str, label: str, errors: list[str]) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         errors.append(f"{label}日期无效：{raw[:20]}")
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors.append(f"{label}日期须在 {EARLIEST} 至 {LATEST} 之间：{raw[:20]}")
+        return None
+    return day
 
 
 def _tristate(raw: str) -> bool | None:

@@ -53,8 +53,17 @@ class ConsoleServer:
         sock.listen(128)
         sock.setblocking(False)
         self.port = sock.getsockname()[1]
+        # X-Forwarded-For only from a configured proxy: uvicorn's default believes any
+        # local process, which would forge the audited address and slip the throttle.
+        trusted = list(self.app.state.console.settings.console_trusted_proxies)
         config = uvicorn.Config(
-            self.app, log_config=None, access_log=False, lifespan="off", server_header=False
+            self.app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or [],
         )
         self._server = _QuietSignals(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from console.passwords import hash_password
-from models.users import Role, User, UserCentre
+from models.users import ConsoleSession, Role, User, UserCentre
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
 
@@ -29,8 +29,13 @@ def save_user(
     all_centres: bool = False,
     display_name: str = "",
     update: bool = False,
+    keep_session: int | None = None,
 ) -> tuple[User, bool]:
-    """Create the user (or, with update, change an existing one); returns (user, created)."""
+    """Create the user (or, with update, change an existing one); returns (user, created).
+
+    A new password or another role ends the user's sessions, but for `keep_session`
+    (the admin's own, changing their own password).
+    """
     if not _USERNAME.match(username):
         raise InvalidUser(f"用户名 {username!r} 无效：2–64 个字母、数字、点、下划线或连字符")
     centre_ids = sorted(set(centres))
@@ -52,8 +57,14 @@ def save_user(
             raise InvalidUser("新用户需要密码")
         user = User(username=username, password_hash=hash_password(password), role=role)
         session.add(user)
-    elif password is not None:
+    ends_sessions = not created and (password is not None or user.role is not role)
+    if not created and password is not None:
         user.password_hash = hash_password(password)
+    if ends_sessions:
+        ended = delete(ConsoleSession).where(ConsoleSession.user_id == user.id)
+        if keep_session is not None:
+            ended = ended.where(ConsoleSession.id != keep_session)
+        session.execute(ended)
     user.role = role
     user.all_centres = all_centres
     user.display_name = display_name or user.display_name or ""

@@ -4,6 +4,7 @@ database session, CSRF checking and page rendering."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from routing.local_time import CHINA_TZ
 SESSION_COOKIE = "h12330_session"
 LOGIN_CSRF_COOKIE = "h12330_login_csrf"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+MAX_FORM_FIELDS = 200  # the largest form (the call log's categories) has a few dozen
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class ConsoleContext:
     sessions: sessionmaker[Session]
     templates: Jinja2Templates
     clock: Callable[[], dt.datetime]
+    # Password checks at once (argon2id takes 64 MiB each): console_password_checks.
+    password_checks: threading.BoundedSemaphore
 
     @property
     def throttle(self) -> ThrottlePolicy:
@@ -112,7 +116,7 @@ def viewer(
 
 async def form_with_csrf(request: Request) -> dict[str, Any]:
     """The posted form, once its CSRF token matched the session's (else CsrfRefused)."""
-    form = await request.form()
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)  # no form takes a file
     ctx: ConsoleContext = request.app.state.console
 
     def expected_token() -> str | None:

@@ -131,15 +131,18 @@ def make_call(
         return MadeCall(call.id, recording.uuid, message.uuid if message else None)
 
 
-def app_client(settings: Settings, sessions, clock=None) -> TestClient:
-    app = create_app(
+def app_client(settings: Settings, sessions, clock=None, app=None, address="testclient"):
+    """A client of a new console app (or of `app`), connecting from `address`."""
+    app = app or create_app(
         settings,
         config=config_holder(settings),
         sessions=sessions,
         **({"clock": clock} if clock else {}),
     )
     # https: the session cookie is Secure and would not be sent over plain http.
-    return TestClient(app, base_url="https://testserver", follow_redirects=False)
+    return TestClient(
+        app, base_url="https://testserver", follow_redirects=False, client=(address, 50000)
+    )
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -30,7 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from config.settings import SettingsError
 from console.app import create_app
-from console.auth import ThrottlePolicy, log_in
+from console.auth import ThrottlePolicy, sign_in
 from console.server import ConsoleServer, console_engine
 from console.web import SESSION_COOKIE, ConsoleContext, transaction
 from models import AuditEntry, Voicemail, VoicemailStatus
@@ -163,11 +163,10 @@ async def test_slow_downloads_hold_no_connection_and_are_audited_before_the_body
                   voicemail=True)
         for i in range(2)
     ]  # fmt: skip
-    with sessions.begin() as session:
-        _, cookie = log_in(
-            session, "op-sh", PASSWORD, ip="127.0.0.1",
-            policy=ThrottlePolicy(5, dt.timedelta(minutes=15)), lifetime=dt.timedelta(hours=1),
-        )  # fmt: skip
+    _, cookie = sign_in(
+        sessions, "op-sh", PASSWORD, ip="127.0.0.1",
+        policy=ThrottlePolicy(5, dt.timedelta(minutes=15)), lifetime=dt.timedelta(hours=1),
+    )  # fmt: skip
     engine, app = one_connection_console(settings)
     server = ConsoleServer(app, "127.0.0.1", 0)
     await server.start()
@@ -177,14 +176,19 @@ async def test_slow_downloads_hold_no_connection_and_are_audited_before_the_body
             first = f"/recordings/{made[0].recording}/download"
             downloads.append(await stalled_download(server.port, first, cookie))
             # Committed before the body was sent, as another connection sees.
-            assert await asyncio.to_thread(audited, sessions) == ["download"]
+            assert await asyncio.to_thread(audited, sessions) == ["login", "download"]
             # Two more files in flight on a console with ONE connection in its pool.
             for path in (
                 f"/recordings/{made[1].recording}/download",
                 f"/voicemails/{made[0].voicemail}/audio",
             ):
                 downloads.append(await stalled_download(server.port, path, cookie))
-            assert await asyncio.to_thread(audited, sessions) == ["download", "download", "play"]
+            assert await asyncio.to_thread(audited, sessions) == [
+                "login",
+                "download",
+                "download",
+                "play",
+            ]
             # A page that needs the database still gets the one connection (a pool held by
             # the downloads would answer 503 after console_pool_timeout).
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:

@@ -52,7 +52,7 @@ from cli.call_report import call_report, wait_for_call_report
 from cli.devstack_ami import CallResult
 from config.asterisk_gen import globals_conf, options_from_settings
 from console.app import create_app
-from console.auth import ThrottlePolicy, log_in
+from console.auth import ThrottlePolicy, sign_in
 from console.server import ConsoleServer, console_engine
 from models.db import session_factory
 from models.users import Role
@@ -264,15 +264,14 @@ async def test_f5_slow_console_downloads_do_not_slow_calls(stack, migrated_url, 
     seed(sessions, settings)
     add_user(sessions, "sup", Role.SUPERVISOR, all_centres=True)
     big = make_call(sessions, settings, "bj", at=T_DOWNLOAD, audio=b"\x01" * BIG_FILE)
-    with sessions.begin() as session:
-        _, cookie = log_in(
-            session,
-            "sup",
-            PASSWORD,
-            ip="127.0.0.1",
-            policy=ThrottlePolicy(5, dt.timedelta(minutes=15)),
-            lifetime=dt.timedelta(hours=1),
-        )
+    _, cookie = sign_in(
+        sessions,
+        "sup",
+        PASSWORD,
+        ip="127.0.0.1",
+        policy=ThrottlePolicy(5, dt.timedelta(minutes=15)),
+        lifetime=dt.timedelta(hours=1),
+    )
     console = ConsoleServer(
         create_app(settings, config=service.services.config, sessions=sessions), "127.0.0.1", 0
     )
