@@ -186,8 +186,12 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise SettingsError(f"{path}: cannot read: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        except RecursionError:
+            raise SettingsError(f"{path}: not valid TOML: nested too deeply") from None
         flat = _flatten(raw)
         for key, value in flat.items():
             if key not in known:
