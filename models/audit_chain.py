@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
+from models.base import utc_now
 
 GENESIS = "0" * 64  # the prev_hash of the first row
 # pg_advisory_xact_lock key of the audit chain ("12330audit" folded into a bigint).
@@ -79,6 +80,11 @@ def lock_chain(session: Session) -> None:
 def append(session: Session, entry: AuditEntry) -> None:
     """Chain `entry` onto the last row and insert it (flushed, so the next append in the
     same transaction chains onto it)."""
+    # Column defaults are filled in at flush, after hashing: the hash must see them.
+    if entry.at is None:
+        entry.at = utc_now()
+    if entry.user_agent is None:
+        entry.user_agent = ""
     lock_chain(session)
     session.flush()  # earlier appends of this transaction come first
     last = session.scalar(select(AuditEntry.row_hash).order_by(AuditEntry.id.desc()).limit(1))
