@@ -81,6 +81,9 @@ class Settings:
     # The console has its own connection pool; a request waits at most this many seconds
     # for a connection, then gets a "busy" page instead of hanging.
     console_pool_timeout: float = 5.0
+    # The console's own database URL, e.g. as the restricted role of `hotline12330 postgres
+    # console-role` (INSERT and SELECT only on audit_log); "" = database_url.
+    console_database_url: str = ""
     # serve's reconcile looks this many days back in the CDR (`reconcile --since` reaches
     # further); it runs once the AGI port listens, then every reconcile_minutes.
     reconcile_days: int = 14
