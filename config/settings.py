@@ -14,6 +14,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.peers import is_loopback_host, parse_peers
+
 ENV_PREFIX = "HOTLINE12330_"
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 
@@ -53,6 +55,10 @@ class Settings:
     asterisk_conf_dir: Path
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # FastAGI has no authentication: the Asterisk addresses (IPs or CIDRs) allowed to
+    # connect; required when agi_host is not a loopback address. Empty: anyone who can
+    # reach a loopback port (this machine).
+    agi_allowed_peers: tuple[str, ...] = ()
     agi_max_sessions: int = 256
     agi_command_timeout: float = 10.0
     agi_header_timeout: float = 5.0
@@ -137,6 +143,8 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             if name.endswith("_timeout") and not 0 < number < float("inf"):
                 raise ValueError(f"{value!r} seconds: must be positive")
             return number
+        if name == "agi_allowed_peers":
+            return parse_peers(value)
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {type(value).__name__}")
         if name == "instance" and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", value):
@@ -222,7 +230,14 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         root = values["asterisk_root"]
         assert isinstance(root, Path)
         values["asterisk_conf_dir"] = root / "etc/asterisk"
-    return Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if not is_loopback_host(settings.agi_host) and not settings.agi_allowed_peers:
+        raise SettingsError(
+            f"agi_host: {settings.agi_host} is reachable from other machines and FastAGI has "
+            "no authentication; set agi_allowed_peers (HOTLINE12330_AGI_ALLOWED_PEERS) to "
+            'the Asterisk addresses, e.g. ["192.0.2.10"] or "192.0.2.0/28"'
+        )
+    return settings
 
 
 # Settings whose defaults point into the dev stack's chroot (asterisk_root): a production
