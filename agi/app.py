@@ -29,6 +29,7 @@ from calllog.drain import Drainer
 from calllog.journal import JournalStats
 from calllog.writer import JournalWriter
 from config.holder import ConfigHolder
+from config.peers import networks
 from config.settings import Settings
 from models.db import make_engine, session_factory
 from routing import in_china
@@ -73,6 +74,7 @@ class Service:
             max_sessions=settings.agi_max_sessions,
             header_timeout=settings.agi_header_timeout,
             command_timeout=settings.agi_command_timeout,
+            allowed_peers=networks(settings.agi_allowed_peers),
         )
         self.health = HealthServer(
             self.status, host=settings.health_host, port=settings.health_port

@@ -3,7 +3,8 @@
 The file holds opening hours date by date for a window starting today (see
 config/asterisk_fallback.py), so the service must rewrite it every day and whenever
 the centres or calendar change. The write is atomic (a reload never reads half a file)
-and Asterisk is asked to `dialplan reload` over AMI only when the text changed.
+and Asterisk is asked to reload its dialplan over AMI (Reload of pbx_config) only when
+the text changed.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def write_atomically(target: Path, text: str) -> bool:
 
 
 async def ami_dialplan_reload(settings: Settings) -> None:
-    """`dialplan reload` through the service's AMI user; every step has a timeout."""
+    """Reload of pbx_config through the service's AMI user (its `config` class: it has
+    no `command`); every step has a timeout."""
     manager = Manager(
         host=settings.ami_host,
         port=settings.ami_port,
@@ -63,7 +65,7 @@ async def ami_dialplan_reload(settings: Settings) -> None:
         secret=settings.ami_secret,
         ping_delay=3600,
         loop=asyncio.get_running_loop(),
-        forgetable_actions=("ping", "login", "command"),
+        forgetable_actions=("ping", "login", "reload"),
     )
     try:
         await asyncio.wait_for(manager.connect(), settings.ami_timeout)
@@ -72,10 +74,10 @@ async def ami_dialplan_reload(settings: Settings) -> None:
         if not manager.authenticated:
             raise FallbackRefreshError(f"AMI login as {settings.ami_user!r} failed")
         reply = await asyncio.wait_for(
-            manager.send_action({"Action": "Command", "Command": "dialplan reload"}),
+            manager.send_action({"Action": "Reload", "Module": "pbx_config"}),
             settings.ami_timeout,
         )
-        if reply.get("Response") not in ("Success", "Follows"):
+        if reply.get("Response") != "Success":
             raise FallbackRefreshError(f"dialplan reload refused: {reply.get('Message')}")
     except (OSError, TimeoutError) as exc:
         raise FallbackRefreshError(f"AMI {settings.ami_host}:{settings.ami_port}: {exc!r}") from exc

@@ -15,6 +15,7 @@ from agi import channel_vars as cv
 from agi import protocol
 from agi.errors import AgiError, AgiHangup
 from agi.session import AgiSession, read_headers
+from config.peers import Network, peer_allowed
 
 Handler = Callable[[AgiSession], Awaitable[None]]
 HandlerResolver = Callable[[str], Handler | None]
@@ -33,6 +34,7 @@ class AgiServer:
         header_timeout: float = 5.0,
         command_timeout: float = 10.0,
         backlog: int = MIN_BACKLOG,
+        allowed_peers: tuple[Network, ...] = (),
         logger: structlog.typing.FilteringBoundLogger | None = None,
     ) -> None:
         self._resolve = resolve
@@ -42,6 +44,7 @@ class AgiServer:
         self._header_timeout = header_timeout
         self._command_timeout = command_timeout
         self._backlog = max(backlog, MIN_BACKLOG)
+        self._allowed_peers = allowed_peers  # empty: every peer (a loopback-only port)
         self._log = logger or structlog.get_logger("agi")
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -86,6 +89,8 @@ class AgiServer:
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         task = asyncio.current_task()
         assert task is not None
+        if self._allowed_peers and not self._peer_allowed(writer):
+            return
         if not self.accepting or len(self._tasks) >= self._max_sessions:
             await self._refuse(reader, writer)
             return
@@ -94,6 +99,17 @@ class AgiServer:
             await self._run_session(reader, writer)
         finally:
             self._tasks.discard(task)
+
+    def _peer_allowed(self, writer: asyncio.StreamWriter) -> bool:
+        """FastAGI has no authentication: close a peer not in the allowlist before
+        reading a byte from it."""
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        if peer_allowed(address, self._allowed_peers):
+            return True
+        self._log.warning("agi.peer_refused", peer=address or repr(peer))
+        writer.close()
+        return False
 
     async def _refuse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Over capacity or shutting down: tell the dialplan to take its fallback path."""

@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
                 settings,
                 dev_operators=not args.real_operators,
                 ring_timeout_override=args.ring_timeout_cap,
+                dev_stack=True,
             )
             for line in stack.up(settings, files).lines():
                 print(line)

@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Generate hotline12330-*.conf from the centres file (and the calendar: "
             "hotline12330-fallback.conf holds 31 days of opening hours from today, which "
             "the service keeps rewriting). They are #included by the static files in "
-            "asterisk-conf/, in the dev stack or an existing Asterisk/FreePBX."
+            "asterisk-conf/, in the dev stack or an existing Asterisk/FreePBX. Without "
+            "--dev-operators this is a production config: it refuses the published default "
+            "ami_secret and writes nothing."
         ),
     )
     parser.add_argument("--config", type=Path, metavar="PATH", help="settings file")
@@ -38,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dev-operators",
         action="store_true",
         help="ring simulated operators (Local/...@hotline12330-test-operators) instead of "
-        "phones and trunks, as the dev stack does",
+        "phones and trunks, as the dev stack does (a dev stack config: it also has the test "
+        "caller's AMI user)",
     )
     parser.add_argument(
         "--ring-timeout-cap", type=int, metavar="SECONDS", help="cap every queue's ring time"

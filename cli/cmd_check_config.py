@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from config.asterisk_gen import WELL_KNOWN_SECRETS
 from config.loader import ConfigInvalid, LoadedConfig, load_config
 from config.settings import Settings, SettingsError, dev_chroot_settings, load_settings
 
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--production",
         action="store_true",
         help="also refuse settings left pointing into the dev stack's chroot "
-        "(voicemail_spool, cdr_csv)",
+        "(voicemail_spool, cdr_csv) and the dev stack's default ami_secret",
     )
     parser.set_defaults(func=run)
 
@@ -83,11 +84,17 @@ def production_problems(settings: Settings) -> list[str]:
         "voicemail_spool": "/var/spool/asterisk/voicemail",
         "cdr_csv": "/var/log/asterisk/cdr-csv/Master.csv",
     }
-    return [
+    problems = [
         f"{key}: {getattr(settings, key)} is in the dev stack's chroot; set {key} (or "
         f"{env[key]}) to Asterisk's own path, e.g. {examples[key]}"
         for key in dev_chroot_settings(settings)
     ]
+    if settings.ami_secret in WELL_KNOWN_SECRETS:
+        problems.append(
+            "ami_secret: the dev stack's published default; set ami_secret (or "
+            "HOTLINE12330_AMI_SECRET) to a secret of your own"
+        )
+    return problems
 
 
 def summary(loaded: LoadedConfig) -> str:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from panoramisk import Manager
 
+from config.asterisk_gen import DEV_CALLER_SECRET, DEV_CALLER_USER
 from config.settings import Settings
 
 INBOUND_CONTEXT = "hotline12330-inbound"
@@ -95,15 +96,16 @@ def new_uniqueid(system_name: str = "") -> str:
     return f"{prefix}{int(dt.datetime.now(dt.UTC).timestamp())}.{secrets.randbelow(10**9)}"
 
 
-NOT_RESENT_ACTIONS = ("ping", "login", "originate", "hangup", "command")
+NOT_RESENT_ACTIONS = ("ping", "login", "originate", "hangup")
 
 
 async def connect(settings: Settings) -> Manager:
+    """A login as the dev stack's caller, the AMI user allowed to originate."""
     manager = Manager(
         host=settings.ami_host,
         port=settings.ami_port,
-        username=settings.ami_user,
-        secret=settings.ami_secret,
+        username=DEV_CALLER_USER,
+        secret=DEV_CALLER_SECRET,
         ping_delay=3600,
         loop=asyncio.get_running_loop(),
         # panoramisk re-sends unanswered actions after a reconnect; a second Originate
@@ -115,7 +117,7 @@ async def connect(settings: Settings) -> Manager:
         await asyncio.wait_for(manager.authenticated_future, settings.ami_timeout)
     if not manager.authenticated:
         close(manager)
-        raise AmiError(f"AMI login as {settings.ami_user!r} failed")
+        raise AmiError(f"AMI login as {DEV_CALLER_USER!r} failed")
     return manager
 
 
@@ -215,18 +217,5 @@ async def originate_and_wait(
             raise AmiError(f"call to {dialed} did not end within {limit_seconds:.0f}s") from exc
         result.ended = True
         return result
-    finally:
-        close(manager)
-
-
-async def ami_command(settings: Settings, command: str) -> str:
-    """One CLI command over AMI (Action: Command); its output."""
-    manager = await connect(settings)
-    try:
-        response = await asyncio.wait_for(
-            manager.send_action({"Action": "Command", "Command": command}), settings.ami_timeout
-        )
-        output = response.get("Output", "")
-        return "\n".join(output) if isinstance(output, list) else str(output)
     finally:
         close(manager)

@@ -56,9 +56,14 @@ def generated_files(
     dev_operators: bool,
     ring_timeout_override: int | None = None,
     today: dt.date | None = None,
+    dev_stack: bool = False,
 ) -> dict[str, str]:
+    """`dev_stack`: the loopback dev stack's files (see GenOptions.dev_stack)."""
     options = options_from_settings(
-        settings, dev_operators=dev_operators, ring_timeout_override=ring_timeout_override
+        settings,
+        dev_operators=dev_operators,
+        ring_timeout_override=ring_timeout_override,
+        dev_stack=dev_stack,
     )
     files = generate(load_directory(settings), options)
     return {**files, **fallback_file(settings, today)}

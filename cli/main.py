@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "user",
     "console",
     "report",
+    "audit",
 )
 
 

@@ -9,7 +9,7 @@ Generated files:
   hotline12330-queues.conf         one queue per centre (ringinuse=no)
   hotline12330-voicemail.conf      [hotline12330] mailboxes, plus `national`
   hotline12330-pjsip-lines.conf    operator endpoints and the trunks landlines use
-  hotline12330-manager.conf        the AMI user of the service
+  hotline12330-manager.conf        the AMI users: the service's, and the dev stack's caller
   hotline12330-manager-bind.conf   AMI bind address/port lines for [general] (dev stack)
   hotline12330-cdr.conf            the cdr.conf [csv] options `reconcile` reads Master.csv with
 The dialplan's fallback data (hotline12330-fallback.conf) depends on the date too:
@@ -52,6 +52,9 @@ class GenOptions:
     ami_port: int
     # Dev stack: ring local simulated operators instead of phones and trunks.
     dev_operators: bool = False
+    # The loopback dev/test stack: adds the test caller's AMI user (originate) and allows
+    # the well-known dev secrets. False: a production config, which refuses them.
+    dev_stack: bool = False
     # Dev/test stack: cap every queue's ring time (seconds) so no-answer calls end fast.
     ring_timeout_override: int | None = None
     # Dev stack: one password for every operator phone. None (production): the auth
@@ -67,12 +70,33 @@ class GenOptions:
 
 
 DEV_PHONE_PASSWORD = "hotline12330-dev"  # noqa: S105 - loopback-only dev stack
+# The dev stack's test calls (tests, bench, `hotline12330 call`) originate through their
+# own AMI user; the service's user cannot originate.
+DEV_CALLER_USER = "hotline12330-caller"
+DEV_CALLER_SECRET = "hotline12330-dev-caller"  # noqa: S105 - loopback-only dev stack
+# Published in this repository: a production config must not use them.
+WELL_KNOWN_SECRETS = frozenset({"hotline12330-dev", DEV_CALLER_SECRET, DEV_PHONE_PASSWORD})
+
+# AMI rights (manager.conf read/write classes) of each generated user. Ping needs none.
+# The service: Reload of pbx_config after rewriting the fallback file (Asterisk's Reload
+# action needs the `config` class), and the live call/queue events (read only).
+SERVICE_AMI_READ = ("call", "agent")
+SERVICE_AMI_WRITE = ("config",)
+# The dev caller: Originate and Hangup; the events its calls are traced by
+# (Newexten, VarSet: dialplan; Hangup: call; AgentConnect: agent).
+DEV_CALLER_AMI_READ = ("call", "dialplan", "agent")
+DEV_CALLER_AMI_WRITE = ("originate", "call")
 
 
 def options_from_settings(
-    settings: Settings, *, dev_operators: bool = False, ring_timeout_override: int | None = None
+    settings: Settings,
+    *,
+    dev_operators: bool = False,
+    ring_timeout_override: int | None = None,
+    dev_stack: bool = False,
 ) -> GenOptions:
-    """Dev operators also give every operator phone the password DEV_PHONE_PASSWORD."""
+    """Dev operators also give every operator phone the password DEV_PHONE_PASSWORD;
+    they exist only in the dev stack, so they imply `dev_stack`."""
     return GenOptions(
         recordings_root=settings.recordings_root,
         prompts_dir=settings.prompts_dir,
@@ -84,6 +108,7 @@ def options_from_settings(
         ami_host=settings.ami_host,
         ami_port=settings.ami_port,
         dev_operators=dev_operators,
+        dev_stack=dev_stack or dev_operators,
         ring_timeout_override=ring_timeout_override,
         dev_phone_password=DEV_PHONE_PASSWORD if dev_operators else None,
         source=str(settings.centres_file),
@@ -320,22 +345,42 @@ def pjsip_lines_conf(directory: Directory, options: GenOptions) -> str:
     return "".join(out)
 
 
+def ami_users(options: GenOptions) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each generated AMI user's (read, write) classes. Never `system` or `command`."""
+    users = {_name(options.ami_user, "AMI user"): (SERVICE_AMI_READ, SERVICE_AMI_WRITE)}
+    if options.dev_stack:
+        if DEV_CALLER_USER in users:
+            raise GeneratorError(f"ami_user {DEV_CALLER_USER!r} is the dev stack's caller")
+        users[DEV_CALLER_USER] = (DEV_CALLER_AMI_READ, DEV_CALLER_AMI_WRITE)
+    return users
+
+
 def manager_conf(options: GenOptions) -> str:
-    user = _name(options.ami_user, "AMI user")
     secret = _safe(options.ami_secret, "AMI secret")
     if not secret:
         raise GeneratorError("ami_secret is empty")
-    return (
-        _header(options)
-        + "; The AMI user of the 12330 service (Originate for test calls, events, reload).\n"
-        + f"\n[{user}]\n"
-        + f"secret = {secret}\n"
-        + "deny = 0.0.0.0/0.0.0.0\n"
-        + "permit = 127.0.0.1/255.255.255.255\n"
-        + "read = system,call,log,verbose,command,agent,user,dialplan,reporting,originate\n"
-        + "write = system,call,command,agent,user,reporting,originate\n"
-        + "writetimeout = 5000\n"
-    )
+    if not options.dev_stack and secret in WELL_KNOWN_SECRETS:
+        raise GeneratorError(
+            "ami_secret is the dev stack's published default; a production config needs "
+            "a secret of its own (set ami_secret or HOTLINE12330_AMI_SECRET)"
+        )
+    secrets = {_name(options.ami_user, "AMI user"): secret, DEV_CALLER_USER: DEV_CALLER_SECRET}
+    out = [
+        _header(options),
+        "; AMI users, loopback only, each with only the classes it needs (never system or\n",
+        "; command). The service: Ping, Reload of the dialplan, call and queue events.\n",
+    ]
+    if options.dev_stack:
+        out.append("; DEV: the test caller originates the simulated calls.\n")
+    for user, (read, write) in ami_users(options).items():
+        out.append(f"\n[{user}]\n")
+        out.append(f"secret = {secrets[user]}\n")
+        out.append("deny = 0.0.0.0/0.0.0.0\n")
+        out.append("permit = 127.0.0.1/255.255.255.255\n")
+        out.append(f"read = {','.join(read)}\n")
+        out.append(f"write = {','.join(write)}\n")
+        out.append("writetimeout = 5000\n")
+    return "".join(out)
 
 
 def manager_bind_conf(options: GenOptions) -> str:

@@ -41,6 +41,11 @@ class ConfigHolder:
                 kept="last good config",
             )
             return list(exc.problems) or [Problem("", "", "配置被拒绝（无详情）")]
+        except Exception as exc:  # a reload must never take the server down
+            # A loader bug or a file that defeats a parser is still a config problem: the
+            # caller (the SIGHUP task) gets it reported, and the last good config stays.
+            log.error("config_reload_failed", error=repr(exc)[:300], kept="last good config")
+            return [Problem("", "(reload)", f"配置无法加载：{type(exc).__name__}: {exc}"[:300])]
         self._current = fresh  # one reference swap: readers see the old or the new set whole
         log.info("config_reloaded", centres=len(fresh.directory.centres))
         return []

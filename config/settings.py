@@ -8,12 +8,13 @@ HOTLINE12330_AGI_PORT). Relative paths in the file are relative to the file.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from config.peers import is_loopback_host, parse_peers
 
 ENV_PREFIX = "HOTLINE12330_"
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
@@ -54,6 +55,10 @@ class Settings:
     asterisk_conf_dir: Path
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # FastAGI has no authentication: the Asterisk addresses (IPs or CIDRs) allowed to
+    # connect; required when agi_host is not a loopback address. Empty: anyone who can
+    # reach a loopback port (this machine).
+    agi_allowed_peers: tuple[str, ...] = ()
     agi_max_sessions: int = 256
     agi_command_timeout: float = 10.0
     agi_header_timeout: float = 5.0
@@ -87,6 +92,9 @@ class Settings:
     # The console has its own connection pool; a request waits at most this many seconds
     # for a connection, then gets a "busy" page instead of hanging.
     console_pool_timeout: float = 5.0
+    # The console's own database URL, e.g. as the restricted role of `hotline12330 postgres
+    # console-role` (INSERT and SELECT only on audit_log); "" = database_url.
+    console_database_url: str = ""
     # serve's reconcile looks this many days back in the CDR (`reconcile --since` reaches
     # further); it runs once the AGI port listens, then every reconcile_minutes.
     reconcile_days: int = 14
@@ -142,8 +150,8 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
             if name.endswith("_timeout") and not 0 < number < float("inf"):
                 raise ValueError(f"{value!r} seconds: must be positive")
             return number
-        if name == "console_trusted_proxies":
-            return _networks(value)
+        if name in ("agi_allowed_peers", "console_trusted_proxies"):
+            return parse_peers(value)
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {type(value).__name__}")
         if name == "instance" and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", value):
@@ -151,24 +159,6 @@ def _coerce(name: str, value: object, base: Path, source: str) -> object:
         return value
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"{source}: {name}: {exc}") from exc
-
-
-def _networks(value: object) -> tuple[str, ...]:
-    """Addresses or networks, from a TOML list or a comma-separated string."""
-    if isinstance(value, str) and not value.strip():
-        return ()
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple):
-        raise ValueError(f"expected a list of addresses, got {value!r}")
-    found = []
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            raise ValueError(f"{item!r}: not an address")
-        try:
-            found.append(str(ipaddress.ip_network(item.strip())))
-        except ValueError:
-            raise ValueError(f"{item!r}: not an IP address or network") from None
-    return tuple(found)
 
 
 def _integer(value: object) -> int:
@@ -214,8 +204,12 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise SettingsError(f"{path}: cannot read: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        except RecursionError:
+            raise SettingsError(f"{path}: not valid TOML: nested too deeply") from None
         flat = _flatten(raw)
         for key, value in flat.items():
             if key not in known:
@@ -243,7 +237,14 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         root = values["asterisk_root"]
         assert isinstance(root, Path)
         values["asterisk_conf_dir"] = root / "etc/asterisk"
-    return Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if not is_loopback_host(settings.agi_host) and not settings.agi_allowed_peers:
+        raise SettingsError(
+            f"agi_host: {settings.agi_host} is reachable from other machines and FastAGI has "
+            "no authentication; set agi_allowed_peers (HOTLINE12330_AGI_ALLOWED_PEERS) to "
+            'the Asterisk addresses, e.g. ["192.0.2.10"] or "192.0.2.0/28"'
+        )
+    return settings
 
 
 # Settings whose defaults point into the dev stack's chroot (asterisk_root): a production

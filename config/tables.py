@@ -30,6 +30,11 @@ def read_toml(path: Path, report: Report) -> dict[str, Any] | None:
         return None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        # tomllib parses nested arrays/tables recursively: a hostile nesting depth would
+        # otherwise escape every caller (and kill the SIGHUP reload task).
+        report.add("(file)", "TOML 嵌套层数过深，无法解析")
+        return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         found = _TOML_POSITION.search(message)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
+from models.audit_chain import append
 from models.base import utc_now
 from models.users import User
 
@@ -53,7 +54,8 @@ def record(
         )
         if repeat is not None:
             return
-    session.add(
+    append(
+        session,
         AuditEntry(
             at=now,
             user_id=who.user.id,
@@ -66,7 +68,7 @@ def record(
             ip=who.ip[:64],
             user_agent=who.user_agent[:255],
             detail=detail,
-        )
+        ),
     )
 
 

@@ -86,11 +86,12 @@ def console_engine(settings: Settings, **pool: Any) -> Engine:
     """The console's own engine, never the call path's: operators' slow pages and
     downloads can exhaust only this pool, and a request waits at most
     console_pool_timeout seconds for a connection before it gets a "busy" page."""
-    if is_memory_sqlite(make_url(settings.database_url)):
+    url = settings.console_database_url or settings.database_url
+    if is_memory_sqlite(make_url(url)):
         # Not pooled (and a second engine would be a second, empty database).
         raise SettingsError("database_url: the console needs a database file or server")
     pool.setdefault("pool_timeout", settings.console_pool_timeout)
-    return make_engine(settings.database_url, **pool)
+    return make_engine(url, **pool)
 
 
 def standalone_app(settings: Settings) -> FastAPI:

@@ -1,7 +1,9 @@
 """Who opened what, when and from where: every play and download of a recording or
 voicemail, and the console's other sensitive actions. Never updated.
 
-Migrations add triggers that refuse UPDATE and DELETE on this table.
+Migrations add triggers that refuse UPDATE and DELETE on this table, and each row is
+chained to the one before it by hash (models/audit_chain.py): insert through
+audit_chain.append, never session.add.
 """
 
 from __future__ import annotations
@@ -31,3 +33,6 @@ class AuditEntry(Base):
     ip: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(255), default="", server_default="")
     detail: Mapped[dict[str, Any] | None]
+    # The previous row's row_hash (or the genesis value) and this row's own sha256.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))

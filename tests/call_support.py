@@ -79,7 +79,7 @@ def around_now(settings: Settings, kind: LocalKind) -> CalendarOverrides:
 
 async def install_fallback_hours(stack, kind: LocalKind, *, first_day: dt.date | None = None):
     """Install the fallback file for these hours the way the service does (refresh_fallback:
-    atomic write, then `dialplan reload` over AMI)."""
+    atomic write, then Reload of pbx_config over AMI)."""
     settings = dataclasses.replace(stack.settings, asterisk_conf_dir=stack.paths.etc)
     first = first_day or dt.datetime.now(CHINA_TZ).date() - dt.timedelta(days=1)
     await refresh_fallback(settings, load_directory(settings), around_now(settings, kind), first)

@@ -16,6 +16,9 @@ from cli.main import main
 from config.asterisk_gen import (
     CDR_CSV_OPTIONS,
     CDR_GENERAL_OPTIONS,
+    DEV_CALLER_SECRET,
+    DEV_CALLER_USER,
+    WELL_KNOWN_SECRETS,
     GeneratorError,
     generate,
     options_from_settings,
@@ -53,9 +56,12 @@ def section(text: str, name: str, template: str = "") -> dict[str, list[str]]:
     return values
 
 
+SITE_SECRET = "a-secret-of-this-site"  # a production config refuses the default
+
+
 def generated(**changes):
-    options = dataclasses.replace(options_from_settings(SETTINGS), **changes)
-    return generate(DIRECTORY, options)
+    options = options_from_settings(dataclasses.replace(SETTINGS, ami_secret=SITE_SECRET))
+    return generate(DIRECTORY, dataclasses.replace(options, **changes))
 
 
 @pytest.mark.parametrize("centre", DIRECTORY.centres, ids=lambda c: c.id)
@@ -134,12 +140,65 @@ def test_globals_name_the_shared_paths_and_the_agi_address():
     assert values["HOTLINE12330_TIMEZONE"] == "Asia/Shanghai"
 
 
-def test_manager_user_comes_from_settings():
-    files = generated(ami_user="svc", ami_secret="s3cret", ami_port=5039)
-    user = section(files["hotline12330-manager.conf"], "svc")
-    assert user["secret"] == ["s3cret"]
-    assert "originate" in user["write"][0].split(",")
+def ami_rights(text: str) -> dict[str, tuple[str, str, str]]:
+    """user -> (read, write, permit) of a generated manager.conf."""
+    return {
+        name: (values["read"][0], values["write"][0], values["permit"][0])
+        for name, _template, pairs in sections(text)
+        for values in [{k: [v for kk, v in pairs if kk == k] for k, _ in pairs}]
+    }
+
+
+LOOPBACK = "127.0.0.1/255.255.255.255"
+# (row id, GenOptions changes, {user: (read, write)}): each user gets only what it uses.
+AMI_ROWS = [
+    ("production", {}, {"svc": ("call,agent", "config")}),
+    (
+        "dev-stack",
+        {"dev_stack": True, "ami_secret": "hotline12330-dev"},
+        {
+            "svc": ("call,agent", "config"),
+            "hotline12330-caller": ("call,dialplan,agent", "originate,call"),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "expected"), [pytest.param(*r[1:], id=r[0]) for r in AMI_ROWS])
+def test_each_ami_user_gets_only_the_rights_it_needs(changes, expected):
+    files = generated(ami_user="svc", ami_port=5039, **changes)
+    text = files["hotline12330-manager.conf"]
+    rights = ami_rights(text)
+    assert {user: (read, write) for user, (read, write, _) in rights.items()} == expected
+    assert {permit for _, _, permit in rights.values()} == {LOOPBACK}
+    for read, write, _ in rights.values():
+        assert not {"system", "command"} & set(f"{read},{write}".split(","))
+    assert section(text, "svc")["secret"] == [changes.get("ami_secret", SITE_SECRET)]
     assert "port = 5039" in files["hotline12330-manager-bind.conf"]
+
+
+def test_the_dev_operators_config_is_a_dev_stack_config():
+    options = options_from_settings(SETTINGS, dev_operators=True)
+    text = generate(DIRECTORY, options)["hotline12330-manager.conf"]
+    assert set(ami_rights(text)) == {SETTINGS.ami_user, DEV_CALLER_USER}
+    assert section(text, DEV_CALLER_USER)["secret"] == [DEV_CALLER_SECRET]
+
+
+@pytest.mark.parametrize("secret", sorted(WELL_KNOWN_SECRETS))
+def test_a_production_config_refuses_a_published_secret(secret):
+    with pytest.raises(GeneratorError, match="published default"):
+        generated(ami_secret=secret)
+
+
+def test_asterisk_config_refuses_the_default_secret_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "conf"
+    settings = tmp_path / "settings.toml"
+    settings.write_text("", encoding="utf-8")  # ami_secret left at the dev default
+    assert main(["asterisk-config", "--config", str(settings), "--out", str(out)]) == 2
+    assert "ami_secret is the dev stack's published default" in capsys.readouterr().err
+    assert not out.exists()
+    dev = ["asterisk-config", "--config", str(settings), "--out", str(out), "--dev-operators"]
+    assert main(dev) == 0  # the dev stack may use it
 
 
 @pytest.mark.parametrize(
@@ -151,6 +210,7 @@ def test_manager_user_comes_from_settings():
         ({"ami_secret": ""}, "ami_secret is empty"),
         ({"ami_secret": "a;b"}, "AMI secret"),
         ({"ami_user": "bad user"}, "AMI user"),
+        ({"ami_user": DEV_CALLER_USER, "dev_stack": True}, "dev stack's caller"),
     ],
 )
 def test_values_that_would_break_the_config_are_refused(changes, message):
@@ -187,7 +247,7 @@ def test_static_dialplan_defines_the_contract_contexts():
 def test_asterisk_config_command_writes_the_files(tmp_path, capsys):
     out = tmp_path / "conf"
     settings = tmp_path / "settings.toml"
-    settings.write_text("", encoding="utf-8")
+    settings.write_text(f'ami_secret = "{SITE_SECRET}"\n', encoding="utf-8")
     args = ["asterisk-config", "--config", str(settings), "--out", str(out), "--with-static"]
     assert main(args) == 0
     written = {p.name for p in out.iterdir()}
@@ -221,7 +281,7 @@ def _conf_sections(text: str) -> dict[str, dict[str, str]]:
 def test_cdr_snippet_has_the_csv_options_reconcile_reads() -> None:
     """The production snippet and the dev stack's cdr.conf agree, so reconcile reads the
     same columns (tests/test_reconcile_cdr.py pastes rows the dev stack wrote)."""
-    snippet = generate(DIRECTORY, options_from_settings(SETTINGS))["hotline12330-cdr.conf"]
+    snippet = generated()["hotline12330-cdr.conf"]
     assert "#include this file at the end of the [csv] section" in snippet
     options = _conf_sections(snippet)[""]
     dev = _conf_sections((STATIC_CONF_DIR / "cdr.conf").read_text(encoding="utf-8"))

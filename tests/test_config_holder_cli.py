@@ -237,39 +237,51 @@ def test_load_settings_rejects_bad_values_clearly(tmp_path, text, env, message) 
 
 
 # (row id, extra settings lines, production problems expected (keys), exit code)
+OWN_SECRET = 'ami_secret = "a-secret-of-this-site"\n'
 PRODUCTION_ROWS = [
-    ("dev-chroot-defaults", "", ["voicemail_spool", "cdr_csv"], 1),
+    ("dev-chroot-defaults", OWN_SECRET, ["voicemail_spool", "cdr_csv"], 1),
     (
         "asterisk-paths-set",
-        'voicemail_spool = "spool"\ncdr_csv = "cdr/Master.csv"\n',
+        OWN_SECRET + 'voicemail_spool = "spool"\ncdr_csv = "cdr/Master.csv"\n',
         [],
         0,
     ),
-    ("spool-only", 'voicemail_spool = "spool"\n', ["cdr_csv"], 1),
-    ("derived-from-a-chroot", 'asterisk_root = "chroot"\n', ["voicemail_spool", "cdr_csv"], 1),
+    ("spool-only", OWN_SECRET + 'voicemail_spool = "spool"\n', ["cdr_csv"], 1),
+    (
+        "derived-from-a-chroot",
+        OWN_SECRET + 'asterisk_root = "chroot"\n',
+        ["voicemail_spool", "cdr_csv"],
+        1,
+    ),
     # asterisk_root = "/" derives Asterisk's real paths: /var/spool/asterisk/voicemail ...
-    ("derived-from-slash", 'asterisk_root = "/"\n', [], 0),
+    ("derived-from-slash", OWN_SECRET + 'asterisk_root = "/"\n', [], 0),
+    ("default-ami-secret", 'asterisk_root = "/"\n', ["ami_secret"], 1),
+    (
+        "dev-caller-secret",
+        'asterisk_root = "/"\nami_secret = "hotline12330-dev-caller"\n',
+        ["ami_secret"],
+        1,
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("extra", "keys", "code"), [pytest.param(*r[1:], id=r[0]) for r in PRODUCTION_ROWS]
 )
-def test_check_config_production_refuses_dev_chroot_paths(
+def test_check_config_production_refuses_dev_defaults(
     sample, capsys, monkeypatch, extra, keys, code
 ) -> None:
-    for name in ("CONFIG", "VOICEMAIL_SPOOL", "CDR_CSV", "ASTERISK_ROOT"):
+    for name in ("CONFIG", "VOICEMAIL_SPOOL", "CDR_CSV", "ASTERISK_ROOT", "AMI_SECRET"):
         monkeypatch.delenv(f"HOTLINE12330_{name}", raising=False)
     sample.write_text(sample.read_text(encoding="utf-8") + extra, encoding="utf-8")
     assert main(["check-config", "--config", str(sample)]) == 0  # a dev install is fine
     capsys.readouterr()
     assert main(["check-config", "--config", str(sample), "--production"]) == code
     out = capsys.readouterr().out.splitlines()
-    refused = [line.split(": ")[1] for line in out if "dev stack's chroot" in line]
+    refused = [line.split(": ")[1] for line in out if line.startswith(f"{sample}: ")]
     assert refused == keys
     for line in out[: len(keys)]:
         key = line.split(": ")[1]
-        assert line.startswith(f"{sample}: {key}: ")
         assert f"HOTLINE12330_{key.upper()}" in line
     if not keys:
         assert out == ["OK: 10 centres, 9 area codes, 1 menus"]

@@ -1,0 +1,89 @@
+"""The generated AMI users on the real Asterisk 22: the service's user can Ping and reload
+the dialplan but can neither Originate nor run a CLI Command; the dev caller originates."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from panoramisk import Manager
+
+from cli.devstack_ami import close as close_manager
+from config.asterisk_gen import DEV_CALLER_SECRET, DEV_CALLER_USER
+
+pytestmark = pytest.mark.asterisk
+
+# (row id, action, the service user's expected Response)
+SERVICE_ACTIONS = [
+    ("ping", {"Action": "Ping"}, "Success"),
+    ("reload-dialplan", {"Action": "Reload", "Module": "pbx_config"}, "Success"),
+    ("command", {"Action": "Command", "Command": "core show version"}, "Error"),
+    (
+        "originate",
+        {
+            "Action": "Originate",
+            "Channel": "Local/12330@hotline12330-inbound",
+            "Application": "Wait",
+            "Data": "1",
+            "Async": "true",
+        },
+        "Error",
+    ),
+    (
+        "originate-system",
+        {
+            "Action": "Originate",
+            "Channel": "Local/12330@hotline12330-inbound",
+            "Application": "System",
+            "Data": "true",
+        },
+        "Error",
+    ),
+    # The price of Reload: the config class also reads (and writes) config files.
+    ("read-config", {"Action": "GetConfig", "Filename": "manager.conf"}, "Success"),
+]
+
+
+async def login(settings, username: str, secret: str) -> Manager:
+    manager = Manager(
+        host=settings.ami_host,
+        port=settings.ami_port,
+        username=username,
+        secret=secret,
+        ping_delay=3600,
+        loop=asyncio.get_running_loop(),
+        forgetable_actions=("ping", "login", "originate", "command", "reload", "getconfig"),
+    )
+    await asyncio.wait_for(manager.connect(), 10)
+    await asyncio.wait_for(manager.authenticated_future, 10)
+    assert manager.authenticated, f"AMI login as {username} failed"
+    return manager
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"), [pytest.param(*r[1:], id=r[0]) for r in SERVICE_ACTIONS]
+)
+async def test_the_service_user_has_only_its_rights(asterisk_stack, action, expected):
+    settings = asterisk_stack.settings
+    manager = await login(settings, settings.ami_user, settings.ami_secret)
+    try:
+        reply = await asyncio.wait_for(manager.send_action(dict(action)), 10)
+    finally:
+        close_manager(manager)
+    replies = reply if isinstance(reply, list) else [reply]
+    assert replies[0].get("Response") == expected, replies
+    if expected == "Error":
+        assert "Permission denied" in replies[0].get("Message", ""), replies
+
+
+async def test_the_dev_caller_cannot_run_commands_either(asterisk_stack):
+    """It originates every real-stack test call (the other asterisk tests), nothing more."""
+    manager = await login(asterisk_stack.settings, DEV_CALLER_USER, DEV_CALLER_SECRET)
+    try:
+        reply = await asyncio.wait_for(
+            manager.send_action({"Action": "Command", "Command": "core show version"}), 10
+        )
+    finally:
+        close_manager(manager)
+    assert reply.get("Response") == "Error", reply
+    assert "Permission denied" in reply.get("Message", ""), reply
