@@ -27,17 +27,8 @@ from dataclasses import dataclass, field
 from panoramisk import Manager
 
 from bench.call_stack import TEST_AT, Route
-from cli.devstack_ami import AmiError, new_uniqueid
+from cli.devstack_ami import new_uniqueid
 
-# Only these events reach the bench: POSIX regular expressions over the whole event
-# ("." crosses lines; [[:space:]] ends a value, as "\r" means "r" to regcomp).
-EVENT_FILTERS = (
-    r"^Event: Newexten[[:space:]].*Context: hotline12330-(call|bench-twin)[[:space:]]",
-    r"^Event: AgentConnect[[:space:]]",
-    r"^Event: VarSet[[:space:]].*Variable: HOTLINE_OUTCOME[[:space:]]",
-    r"^Event: Hangup[[:space:]].*Channel: Local/[^@]*@hotline12330-(bench-twin-)?inbound-",
-    r"^Event: OriginateResponse[[:space:]]",
-)
 ORIGINATE_SECONDS = 30.0  # until the 12330 side answers
 
 
@@ -146,15 +137,6 @@ class LoadDriver:
         self.manager.register_event("AgentConnect", self._on_agent_connect)
         self.manager.register_event("VarSet", self._on_varset)
         self.manager.register_event("Hangup", self._on_hangup)
-        for expression in EVENT_FILTERS:
-            reply = await asyncio.wait_for(
-                self.manager.send_action(
-                    {"Action": "Filter", "Operation": "Add", "Filter": expression}
-                ),
-                10,
-            )
-            if reply.get("Response") != "Success":
-                raise AmiError(f"AMI Filter refused: {reply.get('Message')}")
 
     # ---- events ---------------------------------------------------------------------------
 

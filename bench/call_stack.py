@@ -37,6 +37,22 @@ from routing import Action, decide
 ROOT = Path(__file__).resolve().parent.parent
 TEST_AT = "2026-11-25T10:00"  # a Wednesday, 10:00: every centre is open
 TWIN_FILE = "hotline12330-bench-twin.conf"
+# The bench's own AMI user (the dev manager.conf tryincludes it): the caller's rights,
+# and static event filters so Asterisk sends only the events the bench times calls by.
+# (The Filter action would need the `system` class, which no generated user has.)
+BENCH_MANAGER_FILE = "hotline12330-bench-manager.conf"
+BENCH_AMI_USER = "hotline12330-bench"
+BENCH_AMI_SECRET = "hotline12330-dev-bench"
+# Only these events reach the bench: POSIX regular expressions over the whole event
+# ("." crosses lines; [[:space:]] ends a value, as "\r" means "r" to regcomp).
+EVENT_FILTERS = (
+    r"^Event: Newexten[[:space:]].*Context: hotline12330-(call|bench-twin)[[:space:]]",
+    r"^Event: AgentConnect[[:space:]]",
+    r"^Event: VarSet[[:space:]].*Variable: HOTLINE_OUTCOME[[:space:]]",
+    r"^Event: Hangup[[:space:]].*Channel: Local/[^@]*@hotline12330-(bench-twin-)?inbound-",
+    r"^Event: OriginateResponse[[:space:]]",
+)
+
 TWIN_INBOUND = "hotline12330-bench-twin-inbound"
 TWIN_CALL = "hotline12330-bench-twin"
 TWIN_HANGUP = "hotline12330-bench-twin-hangup"
@@ -251,6 +267,21 @@ def _cdr_length(path: Path) -> int:
         return 0
 
 
+def bench_manager_conf() -> str:
+    lines = [
+        "; hotline12330-bench-manager.conf -- DEV STACK ONLY, written by bench/calls.py\n",
+        f"[{BENCH_AMI_USER}]\n",
+        f"secret = {BENCH_AMI_SECRET}\n",
+        "deny = 0.0.0.0/0.0.0.0\n",
+        "permit = 127.0.0.1/255.255.255.255\n",
+        "read = call,dialplan,agent\n",
+        "write = originate,call\n",
+        "writetimeout = 5000\n",
+    ]
+    lines += [f"eventfilter = {expression}\n" for expression in EVENT_FILTERS]
+    return "".join(lines)
+
+
 @contextlib.contextmanager
 def asterisk_stack(settings: Settings, twin: Twin) -> Iterator[stack_mod.StackPaths]:
     """The dev stack with the bench's queues and the twin; afterwards the chroot's config
@@ -266,12 +297,17 @@ def asterisk_stack(settings: Settings, twin: Twin) -> Iterator[stack_mod.StackPa
     }
     cdr_length = _cdr_length(paths.cdr_csv)
     options = options_from_settings(settings, dev_operators=True)
-    files = {**generate(load_config(settings).directory, options), TWIN_FILE: twin.conf}
+    files = {
+        **generate(load_config(settings).directory, options),
+        TWIN_FILE: twin.conf,
+        BENCH_MANAGER_FILE: bench_manager_conf(),
+    }
     try:
         stack_mod.up(settings, files, log=lambda _line: None)
         yield paths
     finally:
-        (paths.etc / TWIN_FILE).unlink(missing_ok=True)
+        for name in (TWIN_FILE, BENCH_MANAGER_FILE):
+            (paths.etc / name).unlink(missing_ok=True)
         if _cdr_length(paths.cdr_csv) > cdr_length:
             with paths.cdr_csv.open("r+b") as cdr:
                 cdr.truncate(cdr_length)

@@ -44,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.call_driver import Flow, LoadDriver, PhaseResult, median, percentile
 from bench.call_stack import (
+    BENCH_AMI_SECRET,
+    BENCH_AMI_USER,
     TWIN_CALL,
     TWIN_INBOUND,
     BenchError,
@@ -196,7 +198,7 @@ def flows(twin: Twin) -> tuple[Flow, Flow]:
 async def run_phases(
     args, settings: Settings, twin: Twin, routes: list[Route], greeting: float, paths, serve
 ) -> tuple[Phase, Phase]:
-    manager = await connect(settings)
+    manager = await connect(settings, BENCH_AMI_USER, BENCH_AMI_SECRET)
     driver: LoadDriver | None = None
     try:
         call_limit = greeting + 2 * max(r.ring_timeout for r in routes) + args.talk + 60

@@ -99,13 +99,15 @@ def new_uniqueid(system_name: str = "") -> str:
 NOT_RESENT_ACTIONS = ("ping", "login", "originate", "hangup")
 
 
-async def connect(settings: Settings) -> Manager:
-    """A login as the dev stack's caller, the AMI user allowed to originate."""
+async def connect(
+    settings: Settings, user: str = DEV_CALLER_USER, secret: str = DEV_CALLER_SECRET
+) -> Manager:
+    """A login as the dev stack's caller (by default), the AMI user allowed to originate."""
     manager = Manager(
         host=settings.ami_host,
         port=settings.ami_port,
-        username=DEV_CALLER_USER,
-        secret=DEV_CALLER_SECRET,
+        username=user,
+        secret=secret,
         ping_delay=3600,
         loop=asyncio.get_running_loop(),
         # panoramisk re-sends unanswered actions after a reconnect; a second Originate
@@ -117,7 +119,7 @@ async def connect(settings: Settings) -> Manager:
         await asyncio.wait_for(manager.authenticated_future, settings.ami_timeout)
     if not manager.authenticated:
         close(manager)
-        raise AmiError(f"AMI login as {DEV_CALLER_USER!r} failed")
+        raise AmiError(f"AMI login as {user!r} failed")
     return manager
 
 
