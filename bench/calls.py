@@ -13,7 +13,7 @@ R through the real flow; figures side by side:
   from its Newexten to the next step's, minus the greeting's length;
 - CPU seconds of Asterisk and of the server (from /proc), per phase;
 - the oracle: every real call has exactly one row, outcome answered with its line, its
-  own centre, both steps logged once, recording ok (cli/call_report.py).
+  own centre, both steps logged once, recording ok (devstack/call_report.py).
 
     sudo .venv/bin/python bench/calls.py [--calls 300] [--rate 10] [--talk 5]
         [--max-in-flight 1000] [--lines 100] [--lock-db] [--greeting TEXT]
@@ -63,12 +63,12 @@ from bench.call_stack import (
     serve_process,
     threads_and_files,
 )
-from cli.call_report import call_report
-from cli.devstack_ami import close, connect
-from cli.devstack_asterisk import STATIC_CONF_DIR
-from cli.devstack_config import load_directory
+from config.asterisk_files import load_directory
 from config.loader import load_config
 from config.settings import Settings
+from devstack.ami import close, connect
+from devstack.asterisk import STATIC_CONF_DIR
+from devstack.call_report import call_report
 from migrations import upgrade
 from models.calls import CallOutcome
 
