@@ -20,7 +20,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.orm import Session
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.flow.archive import SETTLE_SECONDS, collect_voicemail, index_recording
 from agi.flow.calllog import CallRecorder
 from agi.flow.hangup import OUTCOME_BY_STEP
@@ -132,7 +132,7 @@ def _call_of_leg(uniqueid: str, rows: list[dict[str, str]]) -> CdrCall | None:
         linkedid=(last.get("linkedid") or uniqueid)[:64],
         channel=last["channel"],
         caller=sanitize_caller(last["src"]),
-        dialled=safe_digits(last["dst"]) or "12330",
+        dialled=safe_digits(last["dst"]) or contract.SERVICE_NUMBER,
         centre=last["accountcode"][:32],
         step=step,
         recording_relpath=relpath,
@@ -198,7 +198,7 @@ async def reconcile(
 # No call is up longer than the dialplan's TIMEOUT(absolute); past it, with room for the
 # hangup step, a row still in progress with no CDR lost its end: Asterisk stopped or
 # crashed with the call up (a graceful stop writes the CDR, closed above).
-CUT_OFF_AFTER = dt.timedelta(seconds=cv.MAX_CALL_SECONDS + 2 * GRACE_SECONDS)
+CUT_OFF_AFTER = dt.timedelta(seconds=contract.MAX_CALL_SECONDS + 2 * GRACE_SECONDS)
 CUT_OFF_REASON = "reconciled: the call's end was never recorded (Asterisk stopped with it up)"
 
 
@@ -256,7 +256,7 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
     answer: dict[str, object] = {}
     if outcome is CallOutcome.ANSWERED:
         answer = answer_fields(cdr)
-    elif cdr.step == "fallback":
+    elif cdr.step == contract.Step.FALLBACK:
         reason = "FastAGI unavailable: fallback greeting and national voicemail (reconciled)"
     elif not existed and cdr.centre:
         # No server ever saw the call, yet it reached a centre: the dialplan's fallback.
@@ -302,7 +302,8 @@ async def _archive(services: CallServices, cdr: CdrCall) -> None:
     wait = SETTLE_SECONDS if recent else 0.0
     await index_recording(services, recorder, cdr.recording_relpath, cdr.start, settle_seconds=wait)
     if OUTCOME_BY_STEP.get(cdr.step) is CallOutcome.VOICEMAIL:
-        mailbox = "national" if cdr.step == "fallback" else _mailbox(services, cdr.centre)
+        national = cdr.step == contract.Step.FALLBACK
+        mailbox = contract.NATIONAL_MAILBOX if national else _mailbox(services, cdr.centre)
         await collect_voicemail(
             services,
             recorder,
@@ -329,4 +330,4 @@ def _mailbox(services: CallServices, centre_id: str) -> str:
     try:
         return services.config.current.directory.centre(centre_id).mailbox
     except KeyError:
-        return "national"
+        return contract.NATIONAL_MAILBOX

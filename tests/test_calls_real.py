@@ -30,7 +30,7 @@ from call_support import (
     talk,
 )
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.app import Service
 from cli.call_report import wait_for_call_report
 from cli.devstack_ami import SimulatedCaller
@@ -466,9 +466,9 @@ async def test_protocol_abuse_leaves_a_real_call_working(stack, service, live_se
     assert bad["call"] and bad["call"]["caller_number"] == "139001"
     # HANGUP before the reply: only dead-mode commands afterwards, outcome reported.
     assert hangup and all(c.startswith(DEAD_MODE_VERBS) for c in hangup[1:])
-    assert any(c.startswith(f'SET VARIABLE "{cv.OUTCOME}"') for c in hangup[1:]), hangup
+    assert any(c.startswith(f'SET VARIABLE "{contract.OUTCOME}"') for c in hangup[1:]), hangup
     # A multi-line 520 is one reply: the handler fails over to the dialplan fallback.
-    assert multi_520[-1] == f'SET VARIABLE "{cv.AGI_FAILED}" "1"', multi_520
+    assert multi_520[-1] == f'SET VARIABLE "{contract.AGI_FAILED}" "1"', multi_520
 
     report = await wait_for_call_report(live_settings, result.call_uniqueid, 40)
     assert report["call"]["outcome"] == "answered", report["events"]

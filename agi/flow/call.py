@@ -17,7 +17,7 @@ import datetime as dt
 
 import structlog
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.errors import AgiError, AgiHangup
 from agi.flow.calllog import CallRecorder
 from agi.flow.context import CallContext
@@ -29,15 +29,15 @@ from agi.flow.prompts import PromptPaths
 from agi.flow.services import CallServices
 from agi.session import AgiSession
 from config.loader import LoadedConfig
-from models.calls import CallOutcome
 from routing import Action, decide, decide_after_menu, open_state
 
 log = structlog.get_logger("call")
 
+# The flow's step a caller left in -> the HOTLINE_OUTCOME step the hangup handler reports.
 ABANDONED_AT_STEP = {
-    "menu": CallOutcome.ABANDONED_MENU,
-    "greeting": CallOutcome.ABANDONED_GREETING,
-    "routing": CallOutcome.ABANDONED_GREETING,
+    "menu": contract.Step.ABANDONED_MENU,
+    "greeting": contract.Step.ABANDONED_GREETING,
+    "routing": contract.Step.ABANDONED_GREETING,
 }
 
 
@@ -66,12 +66,12 @@ async def handle_call(session: AgiSession, services: CallServices) -> None:
     try:
         await route_call(ctx, services.config.current, at)
     except AgiHangup:
-        outcome = ABANDONED_AT_STEP.get(ctx.step, CallOutcome.ABANDONED_GREETING)
+        step = ABANDONED_AT_STEP.get(ctx.step, contract.Step.ABANDONED_GREETING)
         log.info("call.caller_hung_up", step=ctx.step)
         ctx.event("caller_hung_up", step=ctx.step)
-        # Dead-mode SET VARIABLE: the hangup handler reports this outcome.
+        # Dead-mode SET VARIABLE: the hangup handler reports this step as the outcome.
         with contextlib.suppress(AgiError):
-            await session.set_variable(cv.OUTCOME, outcome.value)
+            await session.set_variable(contract.OUTCOME, step.value)
     except Exception as exc:
         ctx.event("agi_failed", step=ctx.step, error=repr(exc)[:500])
         raise
@@ -80,7 +80,8 @@ async def handle_call(session: AgiSession, services: CallServices) -> None:
 async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) -> None:
     directory, calendar = config.directory, config.calendar
     identity = ctx.identity
-    decision = decide(directory, calendar, identity.dialled or "12330", identity.trunk_area, at)
+    dialled = identity.dialled or contract.SERVICE_NUMBER
+    decision = decide(directory, calendar, dialled, identity.trunk_area, at)
     ctx.event("routed", decision=decision.to_dict())
     # Every line names the centre once known (a shared code's menu chooses it later).
     structlog.contextvars.bind_contextvars(centre=decision.centre_id)

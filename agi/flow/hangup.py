@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from agi.contract import Step
 from agi.flow.archive import archive_call_files
 from agi.flow.calllog import CallRecorder, utc_from_epoch
 from agi.flow.identity import safe_digits, sanitize_caller
@@ -24,14 +25,15 @@ from models.calls import CallOutcome
 
 log = structlog.get_logger("hangup")
 
-OUTCOME_BY_STEP = {
-    "answered": CallOutcome.ANSWERED,
-    "ringing": CallOutcome.ABANDONED_RINGING,
-    "voicemail": CallOutcome.VOICEMAIL,
-    "fallback": CallOutcome.VOICEMAIL,
-    "abandoned_greeting": CallOutcome.ABANDONED_GREETING,
-    "abandoned_menu": CallOutcome.ABANDONED_MENU,
-    "routing": CallOutcome.ABANDONED_GREETING,
+# What each HOTLINE_OUTCOME step at hangup means for the call; anything else failed.
+OUTCOME_BY_STEP: dict[str, CallOutcome] = {
+    Step.ANSWERED: CallOutcome.ANSWERED,
+    Step.RINGING: CallOutcome.ABANDONED_RINGING,
+    Step.VOICEMAIL: CallOutcome.VOICEMAIL,
+    Step.FALLBACK: CallOutcome.VOICEMAIL,
+    Step.ABANDONED_GREETING: CallOutcome.ABANDONED_GREETING,
+    Step.ABANDONED_MENU: CallOutcome.ABANDONED_MENU,
+    Step.ROUTING: CallOutcome.ABANDONED_GREETING,
 }
 
 
@@ -109,7 +111,7 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
 
 def close_fields(args: HangupArgs, outcome: CallOutcome, ended_at: dt.datetime) -> dict:
     fields: dict[str, object] = {"ended_at": ended_at}
-    if args.step == "fallback":
+    if args.step == Step.FALLBACK:
         fields["failure_reason"] = (
             "FastAGI unavailable or failed: fallback greeting and national voicemail"
         )
