@@ -29,6 +29,7 @@ from agi.flow.services import CallServices
 from calllog.drain import Drainer
 from models import repository as repo
 from models.calls import CallOutcome, CallSource
+from routing.reasons import Code, Reason
 
 log = structlog.get_logger("reconcile")
 
@@ -199,7 +200,7 @@ async def reconcile(
 # hangup step, a row still in progress with no CDR lost its end: Asterisk stopped or
 # crashed with the call up (a graceful stop writes the CDR, closed above).
 CUT_OFF_AFTER = dt.timedelta(seconds=contract.MAX_CALL_SECONDS + 2 * GRACE_SECONDS)
-CUT_OFF_REASON = "reconciled: the call's end was never recorded (Asterisk stopped with it up)"
+CUT_OFF_REASON = Reason.of(Code.CUT_OFF).to_json()
 
 
 async def _close_cut_off(
@@ -252,20 +253,17 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
         source=CallSource.RECONCILED,
     )
     outcome = OUTCOME_BY_STEP.get(cdr.step, CallOutcome.FAILED)
-    reason = None
+    reason: Reason | None = None
     answer: dict[str, object] = {}
     if outcome is CallOutcome.ANSWERED:
         answer = answer_fields(cdr)
     elif cdr.step == contract.Step.FALLBACK:
-        reason = "FastAGI unavailable: fallback greeting and national voicemail (reconciled)"
+        reason = Reason.of(Code.FALLBACK_NATIONAL, reconciled=True)
     elif not existed and cdr.centre:
         # No server ever saw the call, yet it reached a centre: the dialplan's fallback.
-        reason = (
-            f"FastAGI unavailable: the dialplan's fallback routed the call to {cdr.centre} "
-            "(reconciled)"
-        )
+        reason = Reason.of(Code.FALLBACK_DIALPLAN, centre=cdr.centre, reconciled=True)
     elif outcome is CallOutcome.FAILED:
-        reason = f"reconciled: call ended in unknown step {cdr.step[:40]!r}"
+        reason = Reason.of(Code.UNKNOWN_STEP, step=cdr.step[:40], reconciled=True)
     if cdr.centre:  # the CDR's accountcode: also when the server died before routing was logged
         repo.set_centre_if_unknown(session, call.id, cdr.centre)
     closed = repo.close_call(
@@ -274,7 +272,7 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
         outcome,
         closed_by=CallSource.RECONCILED,
         ended_at=cdr.end,
-        failure_reason=reason,
+        failure_reason=reason.to_json() if reason else None,
         **answer,
     )
     if closed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class Row:
     caller: SimulatedCaller
     outcome: str
     centre: str | None
-    open_reason: str | None = None  # substring of the call row's open_reason
+    open_reason: dict[str, str] | None = None  # code and parameters of the row's open_reason
     events: tuple[str, ...] = ()  # steps that must be in the event log
     absent_events: tuple[str, ...] = ()
     menu: tuple[int, int] | None = None  # (invalid count, timeout count)
@@ -67,7 +68,7 @@ SCENARIOS = [
         talk(operator="answer"),
         "answered",
         "bj",
-        "open: working hours",
+        {"code": "open_hours"},
         ("greeting_played", "handoff"),
         answered=True,
     ),
@@ -100,7 +101,7 @@ SCENARIOS = [
         leaves_message(AFTER_PROMPT),
         "voicemail",
         "bj",
-        "closed: statutory holiday 国庆节",
+        {"code": "closed_holiday", "name": "国庆节"},
         ("handoff",),
         ("greeting_played",),
         voicemail=True,
@@ -216,7 +217,8 @@ async def test_call_scenario(row: Row, stack, service, live_settings, capsys):
     assert call["outcome"] == row.outcome, report["events"]
     assert call["centre_id"] == row.centre
     if row.open_reason:
-        assert row.open_reason in call["open_reason"]
+        stored = json.loads(call["open_reason"])
+        assert {k: stored.get(k) for k in row.open_reason} == row.open_reason, stored
     steps = [e["step"] for e in report["events"]]
     for step in row.events:
         assert step in steps
@@ -226,7 +228,7 @@ async def test_call_scenario(row: Row, stack, service, live_settings, capsys):
         assert (call["menu_invalid_count"], call["menu_timeout_count"]) == row.menu
         choice = next(e for e in report["events"] if e["step"] == "menu_choice")
         if row.menu[1] == 3:
-            assert "max tries reached; default centre sh" in choice["detail"]["reason"]
+            assert choice["detail"]["reason"] == {"code": "menu_default", "centre": "sh"}
     assert call["is_test"] is True
     # Every log line of the call names it and its centre (None until the route is known).
     lines = [
@@ -295,7 +297,11 @@ async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
     assert call["is_test"] is True  # the test flag travels through the CDR
     assert call["outcome"] == "voicemail"
     assert call["centre_id"] == "bj"  # the accountcode the fallback set
-    assert "fallback" in call["failure_reason"]
+    assert json.loads(call["failure_reason"]) == {
+        "code": "fallback_dialplan",
+        "centre": "bj",
+        "reconciled": True,
+    }
     assert report["recording"]["status"] == "ok"
     assert report["voicemail"]["mailbox"] == stack_mailbox(live_settings, "bj")
     assert report["voicemail"]["duration_seconds"] > 0.5

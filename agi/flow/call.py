@@ -85,7 +85,7 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
     ctx.event("routed", decision=decision.to_dict())
     # Every line names the centre once known (a shared code's menu chooses it later).
     structlog.contextvars.bind_contextvars(centre=decision.centre_id)
-    log.info("call.routed", action=decision.action.value, reason=decision.reason)
+    log.info("call.routed", action=decision.action.value, reason=decision.reason.to_dict())
     greeted = False
     if decision.action is Action.MENU:
         assert decision.menu is not None
@@ -115,7 +115,7 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
         area_code=decision.area_code,
         centre_id=centre.id,
         is_open=state.is_open,
-        reason=state.reason[:255],
+        reason=state.reason,
     )
     if ring and not greeted:
         await play_greeting(ctx, centre)

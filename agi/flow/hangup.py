@@ -22,6 +22,7 @@ from agi.flow.identity import safe_digits, sanitize_caller
 from agi.flow.services import CallServices
 from agi.session import AgiSession
 from models.calls import CallOutcome
+from routing.reasons import Code, Reason
 
 log = structlog.get_logger("hangup")
 
@@ -112,18 +113,13 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
 def close_fields(args: HangupArgs, outcome: CallOutcome, ended_at: dt.datetime) -> dict:
     fields: dict[str, object] = {"ended_at": ended_at}
     if args.step == Step.FALLBACK:
-        fields["failure_reason"] = (
-            "FastAGI unavailable or failed: fallback greeting and national voicemail"
-        )
+        fields["failure_reason"] = Reason.of(Code.FALLBACK_NATIONAL)
     elif args.by_dialplan:
-        fields["failure_reason"] = (
-            f"FastAGI unavailable or failed: the dialplan's fallback routed the call to "
-            f"{args.centre}"
-        )
+        fields["failure_reason"] = Reason.of(Code.FALLBACK_DIALPLAN, centre=args.centre)
         # No server decided it, so no routing entry names the centre: the close does.
         fields["centre_id"] = args.centre or None
     elif outcome is CallOutcome.FAILED:
-        fields["failure_reason"] = f"call ended in unknown step {args.step!r}"
+        fields["failure_reason"] = Reason.of(Code.UNKNOWN_STEP, step=args.step)
     if outcome is CallOutcome.ANSWERED:
         fields["answered_line"] = args.member_interface or "unknown"
         if args.answered_at:
