@@ -91,8 +91,9 @@ MAX_CALL_SECONDS = 3600
 
 
 class Dev:
-    """Names only the dev stack's dialplan (hotline12330-dev-extensions.conf) uses:
-    simulated operators and callers. Part of the contract test, never of production."""
+    """Names only the dev stack's dialplan (hotline12330-dev-extensions.conf) acts on:
+    simulated operators and callers (the generated globals carry HOTLINE_TEST_OPERATOR's
+    default). Held to the same contract test; no production code uses them."""
 
     TEST_OPERATORS_CONTEXT = "hotline12330-test-operators"
     TEST_CALLER_CONTEXT = "hotline12330-test-caller"
