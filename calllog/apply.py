@@ -21,6 +21,7 @@ from models import repository as repo
 from models.calls import OPEN_REASON_LENGTH, Call, CallOutcome, CallSource
 from models.recordings import Recording, RecordingStatus
 from models.voicemail import Voicemail
+from routing.dialled import SERVICE_NUMBER
 from routing.reasons import stored as stored_reason
 
 
@@ -67,7 +68,7 @@ def identity_body(
         "uniqueid": uniqueid,
         "linkedid": linkedid or uniqueid,
         "started_at": started_at.isoformat(),
-        "dialled_number": dialled_number or "12330",
+        "dialled_number": dialled_number or SERVICE_NUMBER,
         "caller_number": caller_number or None,
         "trunk_area_code": trunk_area_code or None,
         "is_test": is_test,
