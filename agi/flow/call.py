@@ -6,8 +6,9 @@ centre (or takes its message) whatever happens to this server. The log is journa
 behind the call (agi.flow.calllog), never waited for.
 
 A hangup is logged with the step it happened in; an error before the route is set
-re-raises, so the server sets HOTLINE_AGI_FAILED and the dialplan's own fallback routes
-the caller to their centre by itself (hotline12330-fallback.conf).
+re-raises, so the server signals it (handoff.flag_agi_failed: HOTLINE_AGI_FAILED) and
+the dialplan's own fallback routes the caller to their centre by itself
+(hotline12330-fallback.conf).
 """
 
 from __future__ import annotations
