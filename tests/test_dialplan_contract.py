@@ -20,7 +20,7 @@ from config.settings import load_settings
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "asterisk-conf"
 # Upper case only: HOTLINE_TEST_OPERATOR_${line} and _bj_op1 both read as the prefix.
-NAME = re.compile(r"\bHOTLINE(?:12330)?_[A-Z0-9_]*")
+NAME = re.compile(r"\bHOTLINE(?:12330)?_[A-Z0-9_]+")
 CONTEXT = re.compile(r"^\[(hotline12330[a-z0-9-]*)\]", re.MULTILINE)
 
 
