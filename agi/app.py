@@ -19,6 +19,7 @@ from panoramisk import Manager
 
 from agi.fallback_refresh import FallbackRefreshError, refresh_fallback
 from agi.flow.call import handle_call
+from agi.flow.handoff import flag_agi_failed
 from agi.flow.hangup import handle_hangup
 from agi.flow.services import CallServices
 from agi.health import HealthServer
@@ -75,6 +76,7 @@ class Service:
             header_timeout=settings.agi_header_timeout,
             command_timeout=settings.agi_command_timeout,
             allowed_peers=networks(settings.agi_allowed_peers),
+            signal_failure=flag_agi_failed,
         )
         self.health = HealthServer(
             self.status, host=settings.health_host, port=settings.health_port

@@ -20,7 +20,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.orm import Session
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.flow.archive import SETTLE_SECONDS, collect_voicemail, index_recording
 from agi.flow.calllog import CallRecorder
 from agi.flow.hangup import OUTCOME_BY_STEP
@@ -29,6 +29,7 @@ from agi.flow.services import CallServices
 from calllog.drain import Drainer
 from models import repository as repo
 from models.calls import CallOutcome, CallSource
+from routing.reasons import Code, Reason
 
 log = structlog.get_logger("reconcile")
 
@@ -132,7 +133,7 @@ def _call_of_leg(uniqueid: str, rows: list[dict[str, str]]) -> CdrCall | None:
         linkedid=(last.get("linkedid") or uniqueid)[:64],
         channel=last["channel"],
         caller=sanitize_caller(last["src"]),
-        dialled=safe_digits(last["dst"]) or "12330",
+        dialled=safe_digits(last["dst"]) or contract.SERVICE_NUMBER,
         centre=last["accountcode"][:32],
         step=step,
         recording_relpath=relpath,
@@ -198,8 +199,8 @@ async def reconcile(
 # No call is up longer than the dialplan's TIMEOUT(absolute); past it, with room for the
 # hangup step, a row still in progress with no CDR lost its end: Asterisk stopped or
 # crashed with the call up (a graceful stop writes the CDR, closed above).
-CUT_OFF_AFTER = dt.timedelta(seconds=cv.MAX_CALL_SECONDS + 2 * GRACE_SECONDS)
-CUT_OFF_REASON = "reconciled: the call's end was never recorded (Asterisk stopped with it up)"
+CUT_OFF_AFTER = dt.timedelta(seconds=contract.MAX_CALL_SECONDS + 2 * GRACE_SECONDS)
+CUT_OFF_REASON = Reason.of(Code.CUT_OFF).to_json()
 
 
 async def _close_cut_off(
@@ -252,20 +253,17 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
         source=CallSource.RECONCILED,
     )
     outcome = OUTCOME_BY_STEP.get(cdr.step, CallOutcome.FAILED)
-    reason = None
+    reason: Reason | None = None
     answer: dict[str, object] = {}
     if outcome is CallOutcome.ANSWERED:
         answer = answer_fields(cdr)
-    elif cdr.step == "fallback":
-        reason = "FastAGI unavailable: fallback greeting and national voicemail (reconciled)"
+    elif cdr.step == contract.Step.FALLBACK:
+        reason = Reason.of(Code.FALLBACK_NATIONAL, reconciled=True)
     elif not existed and cdr.centre:
         # No server ever saw the call, yet it reached a centre: the dialplan's fallback.
-        reason = (
-            f"FastAGI unavailable: the dialplan's fallback routed the call to {cdr.centre} "
-            "(reconciled)"
-        )
+        reason = Reason.of(Code.FALLBACK_DIALPLAN, centre=cdr.centre, reconciled=True)
     elif outcome is CallOutcome.FAILED:
-        reason = f"reconciled: call ended in unknown step {cdr.step[:40]!r}"
+        reason = Reason.of(Code.UNKNOWN_STEP, step=cdr.step[:40], reconciled=True)
     if cdr.centre:  # the CDR's accountcode: also when the server died before routing was logged
         repo.set_centre_if_unknown(session, call.id, cdr.centre)
     closed = repo.close_call(
@@ -274,7 +272,7 @@ def _close_call(session: Session, cdr: CdrCall) -> bool:
         outcome,
         closed_by=CallSource.RECONCILED,
         ended_at=cdr.end,
-        failure_reason=reason,
+        failure_reason=reason.to_json() if reason else None,
         **answer,
     )
     if closed:
@@ -302,7 +300,8 @@ async def _archive(services: CallServices, cdr: CdrCall) -> None:
     wait = SETTLE_SECONDS if recent else 0.0
     await index_recording(services, recorder, cdr.recording_relpath, cdr.start, settle_seconds=wait)
     if OUTCOME_BY_STEP.get(cdr.step) is CallOutcome.VOICEMAIL:
-        mailbox = "national" if cdr.step == "fallback" else _mailbox(services, cdr.centre)
+        national = cdr.step == contract.Step.FALLBACK
+        mailbox = contract.NATIONAL_MAILBOX if national else _mailbox(services, cdr.centre)
         await collect_voicemail(
             services,
             recorder,
@@ -329,4 +328,4 @@ def _mailbox(services: CallServices, centre_id: str) -> str:
     try:
         return services.config.current.directory.centre(centre_id).mailbox
     except KeyError:
-        return "national"
+        return contract.NATIONAL_MAILBOX

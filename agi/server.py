@@ -1,6 +1,8 @@
 """The asyncio FastAGI server: accept, read the header, run the handler, never crash.
 
-No global state: everything a server needs is passed to its constructor.
+No global state: everything a server needs is passed to its constructor, including how
+to tell the dialplan that a session failed (`signal_failure`): the server knows no
+dialplan variable of its own.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from agi import channel_vars as cv
 from agi import protocol
 from agi.errors import AgiError, AgiHangup
 from agi.session import AgiSession, read_headers
@@ -19,6 +20,8 @@ from config.peers import Network, peer_allowed
 
 Handler = Callable[[AgiSession], Awaitable[None]]
 HandlerResolver = Callable[[str], Handler | None]
+# Called on a session the server refused or whose handler failed (never on a hangup).
+FailureSignal = Callable[[AgiSession], Awaitable[None]]
 
 MIN_BACKLOG = 128
 
@@ -36,8 +39,10 @@ class AgiServer:
         backlog: int = MIN_BACKLOG,
         allowed_peers: tuple[Network, ...] = (),
         logger: structlog.typing.FilteringBoundLogger | None = None,
+        signal_failure: FailureSignal | None = None,
     ) -> None:
         self._resolve = resolve
+        self._signal = signal_failure
         self.host = host
         self.port = port
         self._max_sessions = max_sessions
@@ -117,7 +122,8 @@ class AgiServer:
         try:
             env = await read_headers(reader, self._header_timeout)
             session = AgiSession(reader, writer, env, command_timeout=self._command_timeout)
-            await session.set_variable(cv.AGI_FAILED, "1")
+            if self._signal is not None:
+                await self._signal(session)
         except (AgiError, OSError):
             pass
         finally:
@@ -154,7 +160,7 @@ class AgiServer:
             structlog.contextvars.clear_contextvars()
 
     async def _signal_failure(self, session: AgiSession) -> None:
-        # Closing the socket makes Asterisk report AGISTATUS=SUCCESS, so the dialplan
-        # also checks this variable before trusting the AGI's decision.
+        if self._signal is None:
+            return
         with contextlib.suppress(AgiError, OSError):
-            await session.set_variable(cv.AGI_FAILED, "1")
+            await self._signal(session)

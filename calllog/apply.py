@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from calllog.journal import StoredEntry
 from models import repository as repo
-from models.calls import Call, CallOutcome, CallSource
+from models.calls import OPEN_REASON_LENGTH, Call, CallOutcome, CallSource
 from models.recordings import Recording, RecordingStatus
 from models.voicemail import Voicemail
+from routing.dialled import SERVICE_NUMBER
+from routing.reasons import stored as stored_reason
 
 
 class Kind(enum.StrEnum):
@@ -66,7 +68,7 @@ def identity_body(
         "uniqueid": uniqueid,
         "linkedid": linkedid or uniqueid,
         "started_at": started_at.isoformat(),
-        "dialled_number": dialled_number or "12330",
+        "dialled_number": dialled_number or SERVICE_NUMBER,
         "caller_number": caller_number or None,
         "trunk_area_code": trunk_area_code or None,
         "is_test": is_test,
@@ -112,7 +114,7 @@ def _routed(session: Session, call_id: int, body: dict[str, Any], key: str) -> N
         area_code=body.get("area_code"),
         centre_id=body.get("centre_id"),
         is_open=body.get("is_open"),
-        open_reason=body.get("reason"),
+        open_reason=stored_reason(body.get("reason"), OPEN_REASON_LENGTH),
     )
 
 
@@ -135,6 +137,7 @@ def _finish(session: Session, call_id: int, body: dict[str, Any], key: str) -> N
         repo.set_centre_if_unknown(session, call_id, body["centre_id"])
     fields: dict[str, Any] = {name: _instant(body.get(name)) for name in FINISH_INSTANTS}
     fields.update({name: body.get(name) for name in FINISH_FIELDS})
+    fields["failure_reason"] = stored_reason(fields["failure_reason"])
     repo.close_call(
         session, call_id, CallOutcome(body["outcome"]), closed_by=CallSource.AGI, **fields
     )

@@ -26,6 +26,7 @@ from routing import (
     parse_area_code,
     parse_dialled,
 )
+from routing.reasons import render as render_reason
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -143,9 +144,9 @@ def render(decision: RouteDecision, after_menu: list[RouteDecision], loaded: Loa
         f"at:        {decision.at:%Y-%m-%d %H:%M} {decision.at:%a} (Asia/Shanghai)",
         f"dialled:   {decision.dialled}",
         f"area code: {decision.area_code or '-'} (source: {decision.area_source})",
-        f"           {decision.area_reason}",
+        f"           {render_reason(decision.area_reason)}",
         f"centres:   {', '.join(decision.centres)} ({decision.choice})",
-        f"           {decision.reason}",
+        f"           {render_reason(decision.reason)}",
     ]
     if decision.menu is not None:
         menu = decision.menu
@@ -157,7 +158,7 @@ def render(decision: RouteDecision, after_menu: list[RouteDecision], loaded: Loa
         for option in menu.options:
             choice = states.get(option.centre_id)
             state = (
-                f" -> {choice.action}: {choice.open_state.reason}"
+                f" -> {choice.action}: {render_reason(choice.open_state.reason)}"
                 if choice and choice.open_state
                 else ""
             )
@@ -166,7 +167,7 @@ def render(decision: RouteDecision, after_menu: list[RouteDecision], loaded: Loa
         lines.append(f"centre:    {decision.centre_id} {names.get(decision.centre_id, '')}")
     if decision.open_state is not None:
         state = decision.open_state
-        lines.append(f"state:     {state.reason}")
+        lines.append(f"state:     {render_reason(state.reason)}")
         lines.append(f"           day {state.day_kind}, decided by {state.source}")
     for warning in decision.warnings or _menu_warnings(after_menu):
         lines.append(f"warning:   {warning}")

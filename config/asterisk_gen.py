@@ -22,11 +22,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.model import NATIONAL_MAILBOX, Centre, Directory, Line, LineKind
+from config.model import NATIONAL_MAILBOX, VOICEMAIL_CONTEXT, Centre, Directory, Line, LineKind
 from config.settings import Settings
 
 TEST_OPERATORS_CONTEXT = "hotline12330-test-operators"
-VOICEMAIL_CONTEXT = "hotline12330"
 
 # Characters that would end a config value (`;` comment, newline) or split a
 # dialplan argument (`,`, `|`) and so cannot appear in generated values.

@@ -11,7 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-# The fallback box of context hotline12330 (the dialplan's fallback leaves messages here).
+# The voicemail context of every 12330 mailbox (agi/contract.py names both).
+VOICEMAIL_CONTEXT = "hotline12330"
+# The fallback box of that context (the dialplan's fallback leaves messages here).
 NATIONAL_MAILBOX = "national"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from routing.reasons import render_stored
+
 OUTCOMES = {
     "in_progress": "进行中/未结束",
     "answered": "已接听",
@@ -50,38 +52,7 @@ STRATA = {"centre": "按中心", "operator": "按接线员"}
 
 VERDICTS = {"passed": "合格", "failed": "不合格"}
 
-# The routing core writes its reasons in English (logs, `route`); staff read them in Chinese.
-# Longest phrases first, so "make-up working day but no weekday opening hours" wins over
-# "make-up working day".
-_REASON_PHRASES = (
-    ("make-up working day but no weekday opening hours", "调休工作日，但工作日无开放时间"),
-    ("outside opening hours", "非工作时间"),
-    ("statutory holiday", "法定节假日"),
-    ("make-up working day", "调休工作日"),
-    ("working hours", "工作时间"),
-    ("special hours:", "特殊时间："),
-    ("special hours", "特殊时间"),
-    ("local closure", "本中心闭馆"),
-    ("lunch break", "午休"),
-    ("before opening", "尚未开始办公，开始于"),
-    ("after closing", "已下班，结束于"),
-    ("no opening hours on ", "无开放时间的"),
-    ("weekend", "周末"),
-    ("Monday", "星期一"),
-    ("Tuesday", "星期二"),
-    ("Wednesday", "星期三"),
-    ("Thursday", "星期四"),
-    ("Friday", "星期五"),
-    ("Saturday", "星期六"),
-    ("Sunday", "星期日"),
-    ("open: ", "开放："),
-    ("closed: ", "关闭："),
-)
-
 
 def open_reason_zh(reason: str | None) -> str:
-    if not reason:
-        return "—"
-    for english, chinese in _REASON_PHRASES:
-        reason = reason.replace(english, chinese)
-    return reason
+    """A stored reason code (routing.reasons) as staff read it."""
+    return render_stored(reason, "zh") if reason else "—"

@@ -26,6 +26,7 @@ CALLER_NUMBER_LENGTH = 128
 DIALLED_NUMBER_LENGTH = 64
 AREA_CODE_LENGTH = 8
 UNIQUEID_LENGTH = 64  # Asterisk uniqueid/linkedid: "<epoch>.<seq>", or a system-name prefix
+OPEN_REASON_LENGTH = 255
 
 
 class CallOutcome(enum.StrEnum):
@@ -66,7 +67,8 @@ class Call(Base):
     centre_id: Mapped[str | None] = mapped_column(String(CODE_LENGTH), index=True)
 
     is_open: Mapped[bool | None] = mapped_column(Boolean)  # None until the decision is made
-    open_reason: Mapped[str | None] = mapped_column(String(255))  # routing's words (English)
+    # routing.reasons JSON: {"code": ..., **params}, never prose (kept within the column).
+    open_reason: Mapped[str | None] = mapped_column(String(OPEN_REASON_LENGTH))
 
     menu_digits: Mapped[str] = mapped_column(String(32), default="", server_default="")
     menu_invalid_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -81,7 +83,7 @@ class Call(Base):
     answered_line: Mapped[str | None] = mapped_column(String(128))  # dial target that answered
     wait_seconds: Mapped[float | None] = mapped_column(Float)  # ringing until answer
     talk_seconds: Mapped[float | None] = mapped_column(Float)  # answer until hang-up
-    failure_reason: Mapped[str | None] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)  # routing.reasons JSON too
 
     is_test: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_undercover: Mapped[bool] = mapped_column(default=False, server_default=false())  # 暗访

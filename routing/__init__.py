@@ -1,4 +1,4 @@
-"""Pure routing decisions: area code -> centre(s), open or closed with the reason.
+"""Pure routing decisions: area code -> centre(s), open or closed with the reason (a code).
 
 No I/O and no clock reads: callers pass the config objects and an aware datetime.
 """
@@ -16,6 +16,7 @@ from routing.dialled import (
 from routing.hours import OpenState, makeup_day_hours, open_state, opening_ranges
 from routing.local_time import CHINA_TZ, in_china
 from routing.menu import AttemptProblem, MenuOutcome, menu_choice
+from routing.reasons import Code, Reason, render
 from routing.statutory import (
     StatutoryDay,
     StatutoryKind,
@@ -33,10 +34,12 @@ __all__ = [
     "AttemptProblem",
     "CentreChoice",
     "ChoiceKind",
+    "Code",
     "DialledNumber",
     "InvalidNumber",
     "MenuOutcome",
     "OpenState",
+    "Reason",
     "RouteDecision",
     "StatutoryDay",
     "StatutoryKind",
@@ -57,6 +60,7 @@ __all__ = [
     "opening_ranges",
     "parse_area_code",
     "parse_dialled",
+    "render",
     "statutory_day",
     "year_view",
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from routing.dialled import DialledNumber, InvalidNumber, parse_area_code, parse_dialled
+from routing.reasons import Code, Reason
 
 
 class AreaSource(StrEnum):
@@ -22,7 +23,7 @@ class AreaSource(StrEnum):
 class AreaChoice:
     area_code: str | None
     source: AreaSource
-    reason: str
+    reason: Reason
     dialled: DialledNumber | None  # None when the dialled number was rejected
     dialled_problem: str | None = None
 
@@ -37,32 +38,21 @@ def choose_area(dialled_text: str, trunk_area: str | None) -> AreaChoice:
         dialled, problem = None, exc.reason
 
     if dialled is not None and dialled.area_code is not None:
-        return AreaChoice(
-            dialled.area_code,
-            AreaSource.DIALLED,
-            f"area code {dialled.area_code} from dialled number {dialled.normalized}",
-            dialled,
-        )
+        reason = Reason.of(Code.AREA_DIALLED, area=dialled.area_code, dialled=dialled.normalized)
+        return AreaChoice(dialled.area_code, AreaSource.DIALLED, reason, dialled)
 
-    why_not_dialled = (
-        f"dialled number {dialled_text!r} rejected: {problem}"
-        if problem
-        else f"dialled {dialled.normalized if dialled else dialled_text} has no area code"
-    )
+    # Why the dialled number gave no area code: rejected (problem), or plain 12330.
+    why_not: dict[str, str] = {"dialled": dialled.normalized if dialled else dialled_text}
+    if problem:
+        why_not = {"dialled": dialled_text, "problem": problem}
     if trunk_area is None or not trunk_area.strip():
-        return AreaChoice(
-            None, AreaSource.NONE, f"{why_not_dialled}; no trunk area code", dialled, problem
-        )
+        reason = Reason(Code.AREA_NONE, why_not)
+        return AreaChoice(None, AreaSource.NONE, reason, dialled, problem)
     try:
         code = parse_area_code(trunk_area)
     except InvalidNumber as exc:
-        return AreaChoice(
-            None,
-            AreaSource.NONE,
-            f"{why_not_dialled}; trunk area code {trunk_area!r} rejected: {exc.reason}",
-            dialled,
-            problem,
-        )
-    return AreaChoice(
-        code, AreaSource.TRUNK, f"{why_not_dialled}; area code {code} from trunk", dialled, problem
-    )
+        params = {**why_not, "trunk": trunk_area, "trunk_problem": exc.reason}
+        reason = Reason(Code.AREA_TRUNK_REJECTED, params)
+        return AreaChoice(None, AreaSource.NONE, reason, dialled, problem)
+    reason = Reason(Code.AREA_TRUNK, {"area": code, **why_not})
+    return AreaChoice(code, AreaSource.TRUNK, reason, dialled, problem)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from config.model import Directory, Menu, MenuOption
+from routing.reasons import Code, Reason
 
 
 class ChoiceKind(StrEnum):
@@ -19,21 +20,19 @@ class CentreChoice:
     kind: ChoiceKind
     centre_ids: tuple[str, ...]
     menu: Menu | None
-    reason: str
+    reason: Reason
 
 
 def choose_centres(directory: Directory, area_code: str | None) -> CentreChoice:
     national = directory.national_fallback
     if area_code is None:
-        return CentreChoice(
-            ChoiceKind.FALLBACK, (national,), None, f"no area code; national fallback {national}"
-        )
+        reason = Reason.of(Code.CENTRE_NO_AREA, centre=national)
+        return CentreChoice(ChoiceKind.FALLBACK, (national,), None, reason)
     serving = directory.centres_for_area(area_code)
     if len(serving) == 1:
         only = serving[0].id
-        return CentreChoice(
-            ChoiceKind.SINGLE, (only,), None, f"area code {area_code} served by {only}"
-        )
+        reason = Reason.of(Code.CENTRE_SINGLE, area=area_code, centre=only)
+        return CentreChoice(ChoiceKind.SINGLE, (only,), None, reason)
     if len(serving) > 1:
         menu = directory.menu_for_area(area_code) or _derived_menu(directory, area_code)
         ids = tuple(option.centre_id for option in menu.options)
@@ -41,7 +40,7 @@ def choose_centres(directory: Directory, area_code: str | None) -> CentreChoice:
             ChoiceKind.MENU,
             ids,
             menu,
-            f"area code {area_code} shared by {', '.join(ids)}; menu",
+            Reason.of(Code.CENTRE_MENU, area=area_code, centres=list(ids)),
         )
     return _fallback(directory, area_code)
 
@@ -50,16 +49,17 @@ def _fallback(directory: Directory, area_code: str) -> CentreChoice:
     national = directory.national_fallback
     province = directory.area_provinces.get(area_code)
     if province is None:
-        why = f"no centre for area code {area_code}; province unknown; national fallback {national}"
+        why = Reason.of(Code.CENTRE_PROVINCE_UNKNOWN, area=area_code, centre=national)
         return CentreChoice(ChoiceKind.FALLBACK, (national,), None, why)
     centre_id = directory.province_fallbacks.get(province)
     if centre_id is None:
-        why = (
-            f"no centre for area code {area_code}; province {province} has no fallback; "
-            f"national fallback {national}"
+        why = Reason.of(
+            Code.CENTRE_PROVINCE_NO_FALLBACK, area=area_code, province=province, centre=national
         )
         return CentreChoice(ChoiceKind.FALLBACK, (national,), None, why)
-    why = f"no centre for area code {area_code}; province {province} fallback {centre_id}"
+    why = Reason.of(
+        Code.CENTRE_PROVINCE_FALLBACK, area=area_code, province=province, centre=centre_id
+    )
     return CentreChoice(ChoiceKind.FALLBACK, (centre_id,), None, why)
 
 

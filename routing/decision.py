@@ -12,6 +12,7 @@ from routing.area import choose_area
 from routing.centres import ChoiceKind, choose_centres
 from routing.hours import OpenState, open_state
 from routing.local_time import in_china
+from routing.reasons import Code, Reason
 
 
 class Action(StrEnum):
@@ -27,11 +28,11 @@ class RouteDecision:
     dialled_problem: str | None  # why the dialled number was rejected, if it was
     area_code: str | None
     area_source: str  # dialled, trunk or none
-    area_reason: str
+    area_reason: Reason
     centres: tuple[str, ...]  # the centre, or the menu's centres
     choice: ChoiceKind
     menu: Menu | None
-    reason: str  # why these centres
+    reason: Reason  # why these centres (after a menu: `then` says how it chose)
     centre_id: str | None  # where the call goes; None while the menu is pending
     open_state: OpenState | None  # None while the menu is pending
     action: Action
@@ -47,11 +48,11 @@ class RouteDecision:
             "dialled_problem": self.dialled_problem,
             "area_code": self.area_code,
             "area_source": self.area_source,
-            "area_reason": self.area_reason,
+            "area_reason": self.area_reason.to_dict(),
             "centres": list(self.centres),
             "choice": self.choice.value,
             "menu": menu_to_dict(self.menu) if self.menu else None,
-            "reason": self.reason,
+            "reason": self.reason.to_dict(),
             "centre_id": self.centre_id,
             "open_state": self.open_state.to_dict() if self.open_state else None,
             "warnings": list(self.warnings),
@@ -114,10 +115,10 @@ def decide_after_menu(
     centre_id: str,
     at: dt.datetime,
     *,
-    how: str | None = None,
+    how: Reason | None = None,
 ) -> RouteDecision:
     """The decision once the caller chose `centre_id` (or max tries chose the default).
-    `how` (e.g. MenuOutcome.reason) is appended to the reason; raises ValueError when
+    `how` (e.g. MenuOutcome.reason) becomes the reason's `then`; raises ValueError when
     `decision` had no menu or `centre_id` is not one of its centres."""
     menu = decision.menu
     if menu is None:
@@ -130,7 +131,9 @@ def decide_after_menu(
     return dataclasses.replace(
         decision,
         at=local_at,
-        reason=f"{decision.reason}; {how or f'caller chose {centre_id}'}",
+        reason=decision.reason.with_params(
+            then=(how or Reason.of(Code.MENU_CALLER_CHOSE, centre=centre_id)).to_dict()
+        ),
         centre_id=centre_id,
         open_state=state,
         action=_action(state),

@@ -1,4 +1,4 @@
-"""Open or closed for one centre at one instant, with the reason an administrator reads.
+"""Open or closed for one centre at one instant, with the reason as a code (routing.reasons).
 
 Precedence: the centre's local entry for the day (closed, or special hours), then the
 statutory calendar (routing.statutory), then the centre's hours for that weekday.
@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from config.model import WEEKDAYS, CalendarOverrides, Centre, LocalKind, TimeRange
 from routing.local_time import in_china
+from routing.reasons import Code, Reason
 from routing.statutory import StatutoryKind, statutory_day
 
 LOCAL_SOURCE = "local"
@@ -25,7 +26,7 @@ LOCAL_HOURS = "local_hours"
 @dataclass(frozen=True)
 class OpenState:
     is_open: bool
-    reason: str
+    reason: Reason
     day_kind: str  # a StatutoryKind value, or local_closed / local_hours
     warnings: tuple[str, ...]
     source: str  # local, override, chinesecalendar, complete-year, weekday-rule
@@ -33,7 +34,7 @@ class OpenState:
     def to_dict(self) -> dict[str, object]:
         return {
             "is_open": self.is_open,
-            "reason": self.reason,
+            "reason": self.reason.to_dict(),
             "day_kind": self.day_kind,
             "warnings": list(self.warnings),
             "source": self.source,
@@ -43,7 +44,7 @@ class OpenState:
 @dataclass(frozen=True)
 class _Verdict:
     is_open: bool
-    reason: str  # without the "open: " / "closed: " prefix
+    reason: Reason  # the closed reason; OPEN_HOURS when open
     range_label: str = ""  # the range the instant falls in, when open
 
 
@@ -52,22 +53,21 @@ def _within(ranges: tuple[TimeRange, ...], t: dt.time) -> _Verdict:
     ranges = tuple(sorted(ranges))
     for r in ranges:
         if r.contains(t):
-            return _Verdict(True, f"working hours {r.label()}", r.label())
+            return _Verdict(True, Reason.of(Code.OPEN_HOURS, range=r.label()), r.label())
     if t < ranges[0].start:
-        return _Verdict(False, f"before opening {ranges[0].start:%H:%M}")
+        return _Verdict(False, Reason.of(Code.CLOSED_BEFORE_OPENING, opens=_hm(ranges[0].start)))
     if t >= ranges[-1].end:
-        return _Verdict(False, f"after closing {ranges[-1].end:%H:%M}")
+        return _Verdict(False, Reason.of(Code.CLOSED_AFTER_CLOSING, closes=_hm(ranges[-1].end)))
     for earlier, later in pairwise(ranges):
         if earlier.end <= t < later.start:
-            return _Verdict(False, f"lunch break {earlier.end:%H:%M}–{later.start:%H:%M}")
+            between = Reason.of(Code.CLOSED_BREAK, start=_hm(earlier.end), end=_hm(later.start))
+            return _Verdict(False, between)
     # Only overlapping ranges (which the loader rejects) get here; stay closed rather than crash.
-    return _Verdict(False, "outside opening hours")
+    return _Verdict(False, Reason.of(Code.CLOSED_OUTSIDE_HOURS))
 
 
-def _prefixed(verdict: _Verdict, open_reason: str | None = None) -> str:
-    if verdict.is_open:
-        return f"open: {open_reason or verdict.reason}"
-    return f"closed: {verdict.reason}"
+def _hm(t: dt.time) -> str:
+    return f"{t:%H:%M}"
 
 
 def makeup_day_hours(centre: Centre) -> tuple[TimeRange, ...]:
@@ -101,36 +101,41 @@ def open_state(centre: Centre, calendar: CalendarOverrides, at: dt.datetime) -> 
     local = calendar.local_on(centre.id, day)
     if local is not None:
         if local.kind is LocalKind.CLOSED or not local.hours:
-            reason = f"closed: local closure {local.reason}".rstrip()
+            reason = Reason.of(Code.CLOSED_LOCAL, note=local.reason)
             return OpenState(False, reason, LOCAL_CLOSED, (), LOCAL_SOURCE)
         verdict = _within(local.hours, t)
         if verdict.is_open:
-            reason = f"open: special hours {verdict.range_label} ({local.reason})"
+            special = {"range": verdict.range_label, "note": local.reason}
+            reason = Reason(Code.OPEN_SPECIAL_HOURS, special)
         else:
-            reason = f"closed: {verdict.reason} (special hours: {local.reason})"
+            reason = verdict.reason.with_params(special=local.reason)
         return OpenState(verdict.is_open, reason, LOCAL_HOURS, (), LOCAL_SOURCE)
 
     status = statutory_day(calendar, day)
     kind, warnings, source = status.kind, status.warnings, status.source.value
     if kind is StatutoryKind.HOLIDAY:
-        reason = f"closed: statutory holiday {status.name or ''}".rstrip()
+        reason = Reason.of(Code.CLOSED_HOLIDAY, name=status.name or "")
         return OpenState(False, reason, kind.value, warnings, source)
 
     if kind is StatutoryKind.MAKEUP_WORKDAY:
         ranges = makeup_day_hours(centre)
         if not ranges:
-            reason = "closed: make-up working day but no weekday opening hours"
+            reason = Reason.of(Code.CLOSED_MAKEUP_NO_HOURS)
             return OpenState(False, reason, kind.value, warnings, source)
         verdict = _within(ranges, t)
-        reason = _prefixed(verdict, f"make-up working day {day.isoformat()}")
+        reason = verdict.reason
+        if verdict.is_open:
+            reason = Reason.of(
+                Code.OPEN_MAKEUP_DAY, date=day.isoformat(), range=verdict.range_label
+            )
         return OpenState(verdict.is_open, reason, kind.value, warnings, source)
 
     ranges = centre.hours[day.weekday()]
     if not ranges:
         if kind is StatutoryKind.WEEKEND:
-            reason = "closed: weekend"
+            reason = Reason.of(Code.CLOSED_WEEKEND)
         else:
-            reason = f"closed: no opening hours on {WEEKDAYS[day.weekday()]}"
+            reason = Reason.of(Code.CLOSED_NO_HOURS, weekday=WEEKDAYS[day.weekday()])
         return OpenState(False, reason, kind.value, warnings, source)
     verdict = _within(ranges, t)
-    return OpenState(verdict.is_open, _prefixed(verdict), kind.value, warnings, source)
+    return OpenState(verdict.is_open, verdict.reason, kind.value, warnings, source)

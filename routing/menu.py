@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from config.model import Menu
+from routing.reasons import Code, Reason
 
 
 class AttemptProblem(StrEnum):
@@ -28,7 +29,7 @@ class MenuOutcome:
     invalid_count: int
     timeout_count: int
     last_problem: AttemptProblem | None  # what to tell the caller before asking again
-    reason: str
+    reason: Reason
 
     @property
     def decided(self) -> bool:
@@ -51,14 +52,13 @@ def menu_choice(menu: Menu, attempts: Sequence[str | None]) -> MenuOutcome:
             last = AttemptProblem.INVALID
             continue
         failed = invalid + timeouts
-        after = f" after {failed} failed attempt{'s' if failed != 1 else ''}" if failed else ""
-        reason = f"digit {attempt} chose {centre_id}{after}"
+        reason = Reason.of(Code.MENU_DIGIT, digit=attempt, centre=centre_id, failed=failed)
         return MenuOutcome(centre_id, attempt, False, invalid, timeouts, None, reason)
 
     if invalid + timeouts >= max_tries:
         default = menu.default_centre_id
-        reason = f"max tries reached; default centre {default}"
+        reason = Reason.of(Code.MENU_DEFAULT, centre=default)
         return MenuOutcome(default, None, True, invalid, timeouts, last, reason)
     attempt_no = invalid + timeouts + 1
-    reason = f"waiting for a digit (attempt {attempt_no} of {max_tries})"
+    reason = Reason.of(Code.MENU_WAITING, attempt=attempt_no, max_tries=max_tries)
     return MenuOutcome(None, None, False, invalid, timeouts, last, reason)

@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.errors import AgiCommandError, AgiHangup, AgiTimeout
+from agi.flow.handoff import flag_agi_failed
 from agi.health import HealthServer
 from agi.server import AgiServer
 from agi.session import AgiSession
@@ -25,7 +26,7 @@ HOST = "127.0.0.1"
 READ_LIMIT = 2.0  # seconds a peer waits for anything it expects
 HEADER_TIMEOUT = 1.0
 COMMAND_TIMEOUT = 1.0
-AGI_FAILED_LINE = f'SET VARIABLE "{cv.AGI_FAILED}" "1"\n'.encode()
+AGI_FAILED_LINE = f'SET VARIABLE "{contract.AGI_FAILED}" "1"\n'.encode()
 
 Handler = Callable[[AgiSession], Awaitable[None]]
 
@@ -93,10 +94,11 @@ class Resolver:
         return self.handlers.get(script)
 
 
-async def started_server(handlers: dict[str, Handler] | Resolver, **options: float) -> AgiServer:
+async def started_server(handlers: dict[str, Handler] | Resolver, **options: object) -> AgiServer:
     resolver = handlers if isinstance(handlers, Resolver) else Resolver(handlers)
     options.setdefault("header_timeout", HEADER_TIMEOUT)
     options.setdefault("command_timeout", COMMAND_TIMEOUT)
+    options.setdefault("signal_failure", flag_agi_failed)
     server = AgiServer(resolver, host=HOST, port=0, **options)
     await server.start()
     assert server.port != 0
@@ -105,7 +107,7 @@ async def started_server(handlers: dict[str, Handler] | Resolver, **options: flo
 
 @contextlib.asynccontextmanager
 async def running(
-    handlers: dict[str, Handler] | Resolver, **options: float
+    handlers: dict[str, Handler] | Resolver, **options: object
 ) -> AsyncIterator[AgiServer]:
     server = await started_server(handlers, **options)
     try:
@@ -130,9 +132,9 @@ async def test_round_trip_sends_quoted_commands_and_reads_replies():
 
     async def handler(session: AgiSession) -> None:
         seen["env"] = (session.channel, session.uniqueid, session.callerid, session.extension)
-        seen["area"] = await session.get_variable(cv.TRUNK_AREA)
+        seen["area"] = await session.get_variable(contract.TRUNK_AREA)
         seen["unset"] = await session.get_variable("HOTLINE_NOT_SET")
-        await session.set_variable(cv.CENTRE, 'sh "a"\\b\nHANGUP')
+        await session.set_variable(contract.CENTRE, 'sh "a"\\b\nHANGUP')
         seen["digit"] = await session.stream_file("hotline/greeting", "12")
         seen["no_digit"] = await session.stream_file("hotline/notice")
         seen["done"] = True
@@ -140,11 +142,11 @@ async def test_round_trip_sends_quoted_commands_and_reads_replies():
     resolver = Resolver({"hotline": handler})
     async with running(resolver) as server:
         peer = await Peer.connect(server.port, header())
-        await peer.expect(f'GET VARIABLE "{cv.TRUNK_AREA}"\n'.encode())
+        await peer.expect(f'GET VARIABLE "{contract.TRUNK_AREA}"\n'.encode())
         await peer.send(b"200 result=1 (021)\n")
         await peer.expect(b'GET VARIABLE "HOTLINE_NOT_SET"\n')
         await peer.send(b"200 result=0\n")
-        await peer.expect(f'SET VARIABLE "{cv.CENTRE}" "sh \\"a\\"\\\\bHANGUP"\n'.encode())
+        await peer.expect(f'SET VARIABLE "{contract.CENTRE}" "sh \\"a\\"\\\\bHANGUP"\n'.encode())
         await peer.send(b"200 result=1\n")
         await peer.expect(b'STREAM FILE "hotline/greeting" "12"\n')
         await peer.send(b"200 result=50 endpos=12000\n")
@@ -297,7 +299,7 @@ async def test_hangup_signals(signal, dead_mode_answered):
         except AgiHangup:
             outcome["second"] = "hangup"
         try:
-            await session.set_variable(cv.OUTCOME, "hangup")
+            await session.set_variable(contract.OUTCOME, "hangup")
             outcome["dead_mode"] = "answered"
         except AgiHangup:
             outcome["dead_mode"] = "refused"
@@ -313,11 +315,11 @@ async def test_hangup_signals(signal, dead_mode_answered):
             # The late notice is read before the second command's reply.
             await peer.expect(b'STREAM FILE "hotline/notice" ""\n')
             await peer.send(b"200 result=-1 endpos=0\n")
-            await peer.expect(f'SET VARIABLE "{cv.OUTCOME}" "hangup"\n'.encode())
+            await peer.expect(f'SET VARIABLE "{contract.OUTCOME}" "hangup"\n'.encode())
             await peer.send(b"200 result=1\n")
         elif dead_mode_answered:
             # The second STREAM FILE is never sent: the next line is the dead-mode command.
-            await peer.expect(f'SET VARIABLE "{cv.OUTCOME}" "hangup"\n'.encode())
+            await peer.expect(f'SET VARIABLE "{contract.OUTCOME}" "hangup"\n'.encode())
             await peer.send(b"200 result=1\n")
         await peer.expect_closed()
         peer.close()
@@ -540,6 +542,29 @@ async def test_handler_failure_sets_agi_failed(script, before, signals_failure, 
         assert server.sessions_failed == failed
 
 
+async def _flag_other(session: AgiSession) -> None:
+    await session.set_variable("OTHER_FAILED", "yes")
+
+
+@pytest.mark.parametrize(
+    ("signal", "sent"),
+    [
+        (_flag_other, b'SET VARIABLE "OTHER_FAILED" "yes"\n'),
+        (None, None),  # no signal injected: the generic server just closes
+    ],
+)
+async def test_failure_signal_is_injected_not_built_in(signal, sent):
+    async with running({"raises-at-once": _raises_at_once}, signal_failure=signal) as server:
+        peer = await Peer.connect(server.port, header("raises-at-once"))
+        if sent is not None:
+            await peer.expect(sent)
+            await peer.send(b"200 result=1\n")
+        await peer.expect_closed()
+        peer.close()
+        await wait_until(lambda: server.active_sessions == 0)
+        assert server.sessions_failed == 1
+
+
 async def test_session_cap_refuses_with_agi_failed():
     release = asyncio.Event()
     entered: list[str] = []
@@ -547,7 +572,7 @@ async def test_session_cap_refuses_with_agi_failed():
     async def held(session: AgiSession) -> None:
         entered.append(session.uniqueid)
         await release.wait()
-        await session.set_variable(cv.OUTCOME, "held")
+        await session.set_variable(contract.OUTCOME, "held")
 
     async with running({"hotline": held}, max_sessions=1) as server:
         first = await Peer.connect(server.port, header(agi_uniqueid="1.1"))
@@ -562,7 +587,7 @@ async def test_session_cap_refuses_with_agi_failed():
         assert entered == ["1.1"]
 
         release.set()
-        await first.expect(f'SET VARIABLE "{cv.OUTCOME}" "held"\n'.encode())
+        await first.expect(f'SET VARIABLE "{contract.OUTCOME}" "held"\n'.encode())
         await first.send(b"200 result=1\n")
         await first.expect_closed()
         first.close()
@@ -571,7 +596,7 @@ async def test_session_cap_refuses_with_agi_failed():
         # The slot is free again.
         third = await Peer.connect(server.port, header(agi_uniqueid="1.3"))
         release.set()
-        await third.expect(f'SET VARIABLE "{cv.OUTCOME}" "held"\n'.encode())
+        await third.expect(f'SET VARIABLE "{contract.OUTCOME}" "held"\n'.encode())
         await third.send(b"200 result=1\n")
         await third.expect_closed()
         third.close()
@@ -588,7 +613,7 @@ async def test_shutdown_lets_a_call_finish_and_refuses_new_ones():
 
     async def handler(session: AgiSession) -> None:
         await release.wait()
-        await session.set_variable(cv.OUTCOME, "finished")
+        await session.set_variable(contract.OUTCOME, "finished")
         finished.append(session.uniqueid)
 
     server = await started_server({"hotline": handler})
@@ -607,7 +632,7 @@ async def test_shutdown_lets_a_call_finish_and_refuses_new_ones():
         late.close()
 
     release.set()
-    await peer.expect(f'SET VARIABLE "{cv.OUTCOME}" "finished"\n'.encode())
+    await peer.expect(f'SET VARIABLE "{contract.OUTCOME}" "finished"\n'.encode())
     await peer.send(b"200 result=1\n")
     await peer.expect_closed()
     peer.close()

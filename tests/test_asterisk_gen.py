@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.reconcile import COLUMNS
 from cli.main import main
 from config.asterisk_files import INCLUDABLE_FILES, includable_files, load_directory
@@ -241,7 +241,7 @@ def test_static_dialplan_defines_the_contract_contexts():
     ):
         assert f"${{{variable}}}" in text, f"the dialplan never reads {variable}"
     # Reconcile closes rows still open past this limit: the dialplan must enforce it.
-    assert f"Set(TIMEOUT(absolute)={cv.MAX_CALL_SECONDS})" in text
+    assert f"Set(TIMEOUT(absolute)={contract.MAX_CALL_SECONDS})" in text
 
 
 def test_asterisk_config_command_writes_the_files(tmp_path, capsys):

@@ -27,6 +27,7 @@ from models.calls import Call, CallEvent, CallOutcome, CallSource
 from models.db import make_engine, session_factory
 from models.recordings import Recording
 from models.voicemail import Voicemail
+from routing.reasons import Code, Reason
 
 T0 = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
 
@@ -138,6 +139,31 @@ def test_replaying_a_batch_twice_writes_everything_once(sessions):
     assert (count(sessions, Recording), count(sessions, Voicemail)) == (1, 1)
 
 
+# the routed entry's reason, the finish entry's failure reason -> what the call row stores
+STORED_REASONS = [
+    ('{"code":"closed_weekend"}', None, '{"code":"closed_weekend"}', None),
+    # an entry journalled before reasons were codes (drained after the upgrade)
+    ("r", "AGI timeout", '{"code":"legacy","text":"r"}', '{"code":"legacy","text":"AGI timeout"}'),
+    (
+        '{"code":"closed_local","note":"' + "长" * 300 + '"}',
+        '{"code":"cut_off"}',
+        '{"code":"closed_local","note":"' + "长" * 221 + '…"}',  # fits open_reason's 255
+        '{"code":"cut_off"}',
+    ),
+]
+
+
+@pytest.mark.parametrize(("reason", "failure", "open_reason", "failure_reason"), STORED_REASONS)
+def test_reasons_are_stored_as_codes(sessions, reason, failure, open_reason, failure_reason):
+    routed = entry("routed", {**ROUTED.body, "reason": reason})
+    ended = (T0 + dt.timedelta(seconds=60)).isoformat()
+    body = {"outcome": "failed", "call": identity(), "ended_at": ended, "failure_reason": failure}
+    finish = entry("finish", body)
+    replay(sessions, "j1", [START, routed, finish])
+    call = call_row(sessions)
+    assert (call.open_reason, call.failure_reason) == (open_reason, failure_reason)
+
+
 def test_the_same_event_from_another_journal_is_another_event(sessions):
     replay(sessions, "j1", [START, EVENT])
     replay(sessions, "j2", [EVENT])
@@ -225,7 +251,8 @@ def record_a_call(journal: JournalWriter, uniqueid: str) -> None:
     )
     recorder.start()
     recorder.event("call_start")
-    recorder.routed(area_code="010", centre_id="bj", is_open=True, reason="open")
+    reason = Reason.of(Code.OPEN_HOURS, range="09:00–12:00")
+    recorder.routed(area_code="010", centre_id="bj", is_open=True, reason=reason)
     recorder.finish(CallOutcome.VOICEMAIL, ended_at=T0 + dt.timedelta(seconds=30))
 
 

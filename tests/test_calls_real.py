@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from call_support import (
     talk,
 )
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.app import Service
 from config.asterisk_files import load_directory
 from config.model import LocalKind
@@ -50,7 +51,7 @@ class Row:
     caller: SimulatedCaller
     outcome: str
     centre: str | None
-    open_reason: str | None = None  # substring of the call row's open_reason
+    open_reason: dict[str, str] | None = None  # code and parameters of the row's open_reason
     events: tuple[str, ...] = ()  # steps that must be in the event log
     absent_events: tuple[str, ...] = ()
     menu: tuple[int, int] | None = None  # (invalid count, timeout count)
@@ -67,7 +68,7 @@ SCENARIOS = [
         talk(operator="answer"),
         "answered",
         "bj",
-        "open: working hours",
+        {"code": "open_hours"},
         ("greeting_played", "handoff"),
         answered=True,
     ),
@@ -78,7 +79,7 @@ SCENARIOS = [
         leaves_message(AFTER_RINGING, operator="busy"),
         "voicemail",
         "bj",
-        "open",
+        {"code": "open_hours"},
         ("greeting_played",),
         voicemail=True,
     ),
@@ -89,7 +90,7 @@ SCENARIOS = [
         leaves_message(AFTER_RINGING, operator="noanswer"),
         "voicemail",
         "bj",
-        "open",
+        {"code": "open_hours"},
         ("greeting_played",),
         voicemail=True,
     ),
@@ -100,7 +101,7 @@ SCENARIOS = [
         leaves_message(AFTER_PROMPT),
         "voicemail",
         "bj",
-        "closed: statutory holiday 国庆节",
+        {"code": "closed_holiday", "name": "国庆节"},
         ("handoff",),
         ("greeting_played",),
         voicemail=True,
@@ -112,7 +113,7 @@ SCENARIOS = [
         talk(operator="answer"),
         "answered",
         "bj",
-        "open",
+        {"code": "open_makeup_day", "date": "2026-02-14"},
         ("greeting_played",),
         answered=True,
     ),
@@ -123,7 +124,7 @@ SCENARIOS = [
         leaves_message(AFTER_PROMPT),
         "voicemail",
         "bj",
-        "closed",
+        {"code": "closed_weekend"},
         (),
         ("greeting_played",),
         voicemail=True,
@@ -135,7 +136,7 @@ SCENARIOS = [
         talk(digits="2", digits_delay=AFTER_GREETING, operator="answer"),
         "answered",
         "sh-pd",
-        "open",
+        {"code": "open_hours"},
         ("menu_choice",),
         menu=(0, 0),
         answered=True,
@@ -147,7 +148,7 @@ SCENARIOS = [
         talk(digits="9wwwwww9wwwwww2", digits_delay=AFTER_GREETING, operator="answer"),
         "answered",
         "sh-pd",
-        "open",
+        {"code": "open_hours"},
         ("menu_choice",),
         menu=(2, 0),
         answered=True,
@@ -159,7 +160,7 @@ SCENARIOS = [
         talk(operator="answer", hold_seconds=28),
         "answered",
         "sh",
-        "open",
+        {"code": "open_hours"},
         ("menu_choice",),
         menu=(0, 3),
         answered=True,
@@ -172,7 +173,7 @@ SCENARIOS = [
         SimulatedCaller(digits_delay=0, hold_seconds=1.2),
         "abandoned_greeting",
         "bj",  # routed before the greeting starts
-        "open",
+        {"code": "open_hours"},
         ("hangup",),
     ),
 ]
@@ -216,7 +217,8 @@ async def test_call_scenario(row: Row, stack, service, live_settings, capsys):
     assert call["outcome"] == row.outcome, report["events"]
     assert call["centre_id"] == row.centre
     if row.open_reason:
-        assert row.open_reason in call["open_reason"]
+        stored = json.loads(call["open_reason"])
+        assert {k: stored.get(k) for k in row.open_reason} == row.open_reason, stored
     steps = [e["step"] for e in report["events"]]
     for step in row.events:
         assert step in steps
@@ -226,7 +228,7 @@ async def test_call_scenario(row: Row, stack, service, live_settings, capsys):
         assert (call["menu_invalid_count"], call["menu_timeout_count"]) == row.menu
         choice = next(e for e in report["events"] if e["step"] == "menu_choice")
         if row.menu[1] == 3:
-            assert "max tries reached; default centre sh" in choice["detail"]["reason"]
+            assert choice["detail"]["reason"] == {"code": "menu_default", "centre": "sh"}
     assert call["is_test"] is True
     # Every log line of the call names it and its centre (None until the route is known).
     lines = [
@@ -295,7 +297,11 @@ async def test_agi_down_falls_back_and_is_reconciled(stack, live_settings):
     assert call["is_test"] is True  # the test flag travels through the CDR
     assert call["outcome"] == "voicemail"
     assert call["centre_id"] == "bj"  # the accountcode the fallback set
-    assert "fallback" in call["failure_reason"]
+    assert json.loads(call["failure_reason"]) == {
+        "code": "fallback_dialplan",
+        "centre": "bj",
+        "reconciled": True,
+    }
     assert report["recording"]["status"] == "ok"
     assert report["voicemail"]["mailbox"] == stack_mailbox(live_settings, "bj")
     assert report["voicemail"]["duration_seconds"] > 0.5
@@ -466,9 +472,9 @@ async def test_protocol_abuse_leaves_a_real_call_working(stack, service, live_se
     assert bad["call"] and bad["call"]["caller_number"] == "139001"
     # HANGUP before the reply: only dead-mode commands afterwards, outcome reported.
     assert hangup and all(c.startswith(DEAD_MODE_VERBS) for c in hangup[1:])
-    assert any(c.startswith(f'SET VARIABLE "{cv.OUTCOME}"') for c in hangup[1:]), hangup
+    assert any(c.startswith(f'SET VARIABLE "{contract.OUTCOME}"') for c in hangup[1:]), hangup
     # A multi-line 520 is one reply: the handler fails over to the dialplan fallback.
-    assert multi_520[-1] == f'SET VARIABLE "{cv.AGI_FAILED}" "1"', multi_520
+    assert multi_520[-1] == f'SET VARIABLE "{contract.AGI_FAILED}" "1"', multi_520
 
     report = await wait_for_call_report(live_settings, result.call_uniqueid, 40)
     assert report["call"]["outcome"] == "answered", report["events"]

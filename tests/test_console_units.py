@@ -189,15 +189,22 @@ def test_console_cookie_secure_in_a_settings_file(tmp_path: Path):
 @pytest.mark.parametrize(
     ("reason", "shown"),
     [
-        ("open: working hours 09:00–11:30", "开放：工作时间 09:00–11:30"),
-        ("closed: statutory holiday 国庆节", "关闭：法定节假日 国庆节"),
-        ("open: make-up working day 2026-02-14", "开放：调休工作日 2026-02-14"),
-        ("closed: lunch break 12:00–13:30", "关闭：午休 12:00–13:30"),
-        ("closed: no opening hours on Saturday", "关闭：无开放时间的星期六"),
+        ('{"code":"open_hours","range":"09:00–11:30"}', "开放：工作时间 09:00–11:30"),
+        ('{"code":"closed_holiday","name":"国庆节"}', "关闭：法定节假日 国庆节"),
         (
-            "closed: make-up working day but no weekday opening hours",
-            "关闭：调休工作日，但工作日无开放时间",
+            '{"code":"open_makeup_day","date":"2026-02-14","range":"09:00–12:00"}',
+            "开放：调休工作日 2026-02-14",
         ),
+        ('{"code":"closed_break","start":"12:00","end":"13:30"}', "关闭：午休 12:00–13:30"),
+        # the weekday is a code too: never "无开放时间的wed"
+        ('{"code":"closed_no_hours","weekday":"wed"}', "关闭：星期三无开放时间"),
+        ('{"code":"closed_makeup_no_hours"}', "关闭：调休工作日，但工作日无开放时间"),
+        (
+            '{"code":"closed_after_closing","closes":"12:00","special":"年终盘点"}',
+            "关闭：已下班，结束于 12:00（特殊时间：年终盘点）",
+        ),
+        # a row migration 0006 did not recognise keeps its text
+        ('{"code":"legacy","text":"open"}', "open"),
         (None, "—"),
     ],
 )

@@ -25,7 +25,7 @@ import dataclasses
 import pytest
 from call_support import WORKDAY_10AM, call_variables, prepare_short_prompts, talk
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.app import Service
 from agi.flow.hangup import OUTCOME_BY_STEP
 from devstack.ami import CallResult
@@ -64,7 +64,7 @@ def logged_as_asterisk_saw(result: CallResult, call: dict) -> str | None:
         return f"Asterisk ended the call in step {step!r}"
     if call["outcome"] != expected.value:
         return f"logged {call['outcome']}, Asterisk: {step}"
-    line = result.variables.get(cv.MEMBERINTERFACE, "")
+    line = result.variables.get(contract.MEMBERINTERFACE, "")
     if expected.value == "answered" and call["answered_line"] != line:
         return f"line {call['answered_line']!r}, Asterisk bridged {line!r}"
     if call["source"] != "agi":

@@ -22,7 +22,7 @@ import pytest
 from call_support import WORKDAY_10AM, call_variables, prepare_short_prompts, talk
 from sqlalchemy import func, select
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.app import Service
 from agi.reconcile import CUT_OFF_AFTER, CUT_OFF_REASON, reconcile
 from devstack.call_report import wait_for_call_report
@@ -106,7 +106,8 @@ async def test_f6_asterisk_restarted_with_calls_up(stack, migrated_url, tmp_path
 
         after = await asyncio.gather(*(short_call(stack, n) for n in range(CALLS_AFTER)))
         for result in after:
-            assert result.variables.get(cv.ROUTE_ACTION) == cv.ROUTE_RING, result.history
+            action = result.variables.get(contract.ROUTE_ACTION)
+            assert action == contract.ROUTE_RING, result.history
             assert result.outcome == "answered", result.history
             report = await wait_for_call_report(settings, result.call_uniqueid, 60)
             assert report["call"]["outcome"] == "answered", report

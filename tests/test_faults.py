@@ -45,7 +45,7 @@ from console_support import PASSWORD, add_user, make_call, seed, stalled_downloa
 from fault_support import DatabaseOutage
 from ports import free_port
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.app import Service
 from agi.flow.prompts import wav_seconds
 from config.asterisk_gen import globals_conf, options_from_settings
@@ -110,9 +110,9 @@ def assert_step_unchanged(baseline: list[float], during: list[float]) -> None:
 
 def assert_reached_their_centre(results: list[CallResult]) -> None:
     for result in results:
-        assert result.variables.get(cv.ROUTE_ACTION) == cv.ROUTE_RING, result.history
-        assert result.variables.get(cv.FALLBACK) is None  # routed by the server, from memory
-        assert result.variables.get(cv.GREETING_DONE) == "1"
+        assert result.variables.get(contract.ROUTE_ACTION) == contract.ROUTE_RING, result.history
+        assert result.variables.get(contract.FALLBACK) is None  # routed by the server, from memory
+        assert result.variables.get(contract.GREETING_DONE) == "1"
         assert result.outcome == "answered", result.history
 
 
@@ -223,7 +223,7 @@ async def test_f2_serve_killed_in_the_greeting_still_reaches_the_centre(
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         result = await call
-        assert result.variables.get(cv.ROUTE_ACTION) == cv.ROUTE_RING, result.history
+        assert result.variables.get(contract.ROUTE_ACTION) == contract.ROUTE_RING, result.history
         assert result.outcome == "answered", result.history  # the centre's queue took it
         assert call_report(settings, result.call_uniqueid).get("call", {}).get("outcome") in (
             None,

@@ -19,7 +19,7 @@ import pytest
 from console_support import console_settings
 from ports import free_port
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.app import Service
 from config.holder import ConfigHolder
 from config.loader import load_config
@@ -42,9 +42,9 @@ class Row:
 
 
 ROWS = [
-    Row("open: ring", "01012330", WORKDAY, "", "bj", cv.ROUTE_RING, 1),
-    Row("holiday: message", "01012330", HOLIDAY, "", "bj", cv.ROUTE_VOICEMAIL, 0),
-    Row("shared code, digit 2", "02112330", WORKDAY, "2", "sh-pd", cv.ROUTE_RING, 1),
+    Row("open: ring", "01012330", WORKDAY, "", "bj", contract.ROUTE_RING, 1),
+    Row("holiday: message", "01012330", HOLIDAY, "", "bj", contract.ROUTE_VOICEMAIL, 0),
+    Row("shared code, digit 2", "02112330", WORKDAY, "2", "sh-pd", contract.ROUTE_RING, 1),
 ]
 
 
@@ -143,8 +143,8 @@ async def test_route_first_with_the_database_locked(locked_service, row: Row):
     elapsed = loop.time() - started
 
     sets = peer.sets()
-    assert (sets[cv.CENTRE], sets[cv.ROUTE_ACTION]) == (row.centre, row.action)
-    assert sets[cv.MAILBOX] and sets[cv.VM_PROMPT]
+    assert (sets[contract.CENTRE], sets[contract.ROUTE_ACTION]) == (row.centre, row.action)
+    assert sets[contract.MAILBOX] and sets[contract.VM_PROMPT]
     routed = peer.index('EXEC "MSet"')
     greeting_at = [
         i for i, c in enumerate(peer.commands) if c.startswith("STREAM FILE") and "greet" in c
@@ -152,11 +152,11 @@ async def test_route_first_with_the_database_locked(locked_service, row: Row):
     if row.digits:  # the menu needs the caller first; the route follows their choice
         assert greeting_at[0] < peer.index("GET DATA") < routed
         assert not [c for c in peer.commands[routed:] if c.startswith("STREAM FILE")]
-    elif row.action == cv.ROUTE_RING:
+    elif row.action == contract.ROUTE_RING:
         # Routed before the centre's greeting: a dead server from here on changes nothing.
         assert routed < greeting_at[0]
-    if row.action == cv.ROUTE_RING:
-        assert sets[cv.QUEUE] == f"hotline12330-{row.centre}"
+    if row.action == contract.ROUTE_RING:
+        assert sets[contract.QUEUE] == f"hotline12330-{row.centre}"
     assert len(greeting_at) == row.greetings
     # Nothing waited on the locked database (SQLite's busy timeout is 10 s).
     assert elapsed < 2.0, elapsed

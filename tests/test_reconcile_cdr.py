@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -205,7 +206,7 @@ async def test_reconcile_closes_rows_asterisk_cut_off(log, age, pending, rows, e
     assert call.outcome == expected
     if expected == "failed":
         assert call.source == "agi" and call.closed_by == "reconciled"
-        assert "never recorded" in call.failure_reason
+        assert json.loads(call.failure_reason) == {"code": "cut_off"}
         await log.settle()
         assert await reconcile(services, log.drainer) == 0  # once
 

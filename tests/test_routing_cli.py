@@ -23,21 +23,23 @@ def route_json(settings: Path, *args: str, capsys: pytest.CaptureFixture[str]) -
     return json.loads(capsys.readouterr().out)
 
 
-# arguments -> area code, source, centre (None for a menu), action, open/closed reason, warnings
+# arguments -> area code, source, centre (None for a menu), action, open/closed reason code
+#   and its parameters, warnings
 ROUTE_ROWS = [
     (["--dialed", "+8675512330", "--at", "2026-10-01T10:00"],
-     "0755", "dialled", "sz", "voicemail", "closed: statutory holiday 国庆节", []),
+     "0755", "dialled", "sz", "voicemail", {"code": "closed_holiday", "name": "国庆节"}, []),
     (["--dialed", "01012330", "--at", "2026-10-10T17:29"],
-     "010", "dialled", "bj", "greet_and_ring", "open: make-up working day 2026-10-10", []),
+     "010", "dialled", "bj", "greet_and_ring",
+     {"code": "open_makeup_day", "date": "2026-10-10", "range": "13:30–17:30"}, []),
     (["--dialed", "01012330", "--at", "2026-10-10T17:30"],
-     "010", "dialled", "bj", "voicemail", "closed: after closing 17:30", []),
+     "010", "dialled", "bj", "voicemail", {"code": "closed_after_closing", "closes": "17:30"}, []),
     (["--dialed", "01012330", "--at", "2026-10-09T01:30+00:00"],
-     "010", "dialled", "bj", "greet_and_ring", "open: working hours 09:00–12:00", []),
+     "010", "dialled", "bj", "greet_and_ring", {"code": "open_hours", "range": "09:00–12:00"}, []),
     (["--dialed", "12330", "--trunk-area", "0757", "--at", "2027-03-01T10:00"],
-     "0757", "trunk", "gd", "greet_and_ring", "open: working hours 09:00–12:00",
+     "0757", "trunk", "gd", "greet_and_ring", {"code": "open_hours", "range": "09:00–12:00"},
      ["calendar for 2027 is not confirmed; weekday rule used"]),
     (["--dialed", "12330", "--at", "2027-10-01T10:00"],
-     None, "none", "bj", "voicemail", "closed: statutory holiday 国庆节", []),
+     None, "none", "bj", "voicemail", {"code": "closed_holiday", "name": "国庆节"}, []),
 ]  # fmt: skip
 
 
@@ -52,7 +54,7 @@ def test_route_json(
     source: str,
     centre: str,
     action: str,
-    reason: str,
+    reason: dict[str, str],
     warnings: list[str],
 ) -> None:
     data = route_json(settings, *args, capsys=capsys)
@@ -79,8 +81,12 @@ def test_route_json_menu_shows_every_choice(
         ("3", "sh-cp"),
     ]
     after = {row["centre_id"]: row["open_state"]["reason"] for row in data["after_menu"]}
-    assert after["sh"] == "closed: after closing 12:00 (special hours: 年终盘点，下午休息)"
-    assert after["sh-pd"] == "open: working hours 13:30–17:30"
+    assert after["sh"] == {
+        "code": "closed_after_closing",
+        "closes": "12:00",
+        "special": "年终盘点，下午休息",
+    }
+    assert after["sh-pd"] == {"code": "open_hours", "range": "13:30–17:30"}
 
 
 def test_route_text_output(settings: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,102 +16,118 @@ CALENDAR = sample_calendar()
 NOT_CONFIRMED_2027 = ("calendar for 2027 is not confirmed; weekday rule used",)
 NOT_CONFIRMED_2029 = ("calendar for 2029 is not confirmed; weekday rule used",)
 
+
+def R(code: str, **params: object) -> dict[str, object]:
+    """A reason as routing.reasons stores it: the code and its parameters."""
+    return {"code": code, **params}
+
+
 # dialled, trunk area, instant (China time unless an offset is given)
-#   -> action, centre, open/closed reason, warnings
+#   -> action, centre, open/closed reason (code and parameters), warnings
 OPENING_SCENARIOS = [
     # statutory calendar 2026 (chinesecalendar)
     ("01012330", None, "2026-02-14T10:00", "greet_and_ring", "bj",
-     "open: make-up working day 2026-02-14", ()),
+     R("open_makeup_day", date="2026-02-14", range="09:00–12:00"), ()),
     ("02012330", None, "2026-10-01T10:00", "voicemail", "gd",
-     "closed: statutory holiday 国庆节", ()),
+     R("closed_holiday", name="国庆节"), ()),
     ("02012330", None, "2026-10-03T10:00", "voicemail", "gd",
-     "closed: statutory holiday 国庆节", ()),  # a Saturday inside the holiday block
+     R("closed_holiday", name="国庆节"), ()),  # a Saturday inside the holiday block
     ("02012330", None, "2026-10-10T10:00", "greet_and_ring", "gd",
-     "open: make-up working day 2026-10-10", ()),
+     R("open_makeup_day", date="2026-10-10", range="09:00–12:00"), ()),
     ("02012330", None, "2026-10-10T12:15", "voicemail", "gd",
-     "closed: lunch break 12:00–13:30", ()),  # a make-up day keeps the lunch break
+     R("closed_break", start="12:00", end="13:30"), ()),  # a make-up day keeps the lunch break
     ("02012330", None, "2026-02-17T10:00", "voicemail", "gd",
-     "closed: statutory holiday 春节", ()),
+     R("closed_holiday", name="春节"), ()),
     ("02012330", None, "2026-05-01T10:00", "voicemail", "gd",
-     "closed: statutory holiday 劳动节", ()),
-    ("02012330", None, "2026-03-15T10:00", "voicemail", "gd", "closed: weekend", ()),
-    ("02012330", None, "2026-03-14T10:00", "voicemail", "gd", "closed: weekend", ()),
+     R("closed_holiday", name="劳动节"), ()),
+    ("02012330", None, "2026-03-15T10:00", "voicemail", "gd", R("closed_weekend"), ()),
+    ("02012330", None, "2026-03-14T10:00", "voicemail", "gd", R("closed_weekend"), ()),
     # an override beats chinesecalendar (an ordinary Monday there)
     ("02012330", None, "2026-06-01T10:00", "voicemail", "gd",
-     "closed: statutory holiday 测试调休假", ()),
+     R("closed_holiday", name="测试调休假"), ()),
     # ordinary Wednesday 2026-03-11: opening, lunch and closing boundaries minute by minute
-    ("01012330", None, "2026-03-11T08:59", "voicemail", "bj", "closed: before opening 09:00", ()),
+    ("01012330", None, "2026-03-11T08:59", "voicemail", "bj",
+     R("closed_before_opening", opens="09:00"), ()),
     ("01012330", None, "2026-03-11T09:00", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", ()),
+     R("open_hours", range="09:00–12:00"), ()),
     ("01012330", None, "2026-03-11T11:59", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", ()),
+     R("open_hours", range="09:00–12:00"), ()),
     ("01012330", None, "2026-03-11T11:59:59", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", ()),
+     R("open_hours", range="09:00–12:00"), ()),
     ("01012330", None, "2026-03-11T12:00", "voicemail", "bj",
-     "closed: lunch break 12:00–13:30", ()),
+     R("closed_break", start="12:00", end="13:30"), ()),
     ("01012330", None, "2026-03-11T12:45", "voicemail", "bj",
-     "closed: lunch break 12:00–13:30", ()),
+     R("closed_break", start="12:00", end="13:30"), ()),
     ("01012330", None, "2026-03-11T13:29", "voicemail", "bj",
-     "closed: lunch break 12:00–13:30", ()),
+     R("closed_break", start="12:00", end="13:30"), ()),
     ("01012330", None, "2026-03-11T13:30", "greet_and_ring", "bj",
-     "open: working hours 13:30–17:30", ()),
+     R("open_hours", range="13:30–17:30"), ()),
     ("01012330", None, "2026-03-11T17:28", "greet_and_ring", "bj",
-     "open: working hours 13:30–17:30", ()),
+     R("open_hours", range="13:30–17:30"), ()),
     ("01012330", None, "2026-03-11T17:29", "greet_and_ring", "bj",
-     "open: working hours 13:30–17:30", ()),
-    ("01012330", None, "2026-03-11T17:30", "voicemail", "bj", "closed: after closing 17:30", ()),
-    ("01012330", None, "2026-03-11T17:31", "voicemail", "bj", "closed: after closing 17:30", ()),
-    ("01012330", None, "2026-03-11T23:59", "voicemail", "bj", "closed: after closing 17:30", ()),
-    ("01012330", None, "2026-03-11T00:00", "voicemail", "bj", "closed: before opening 09:00", ()),
+     R("open_hours", range="13:30–17:30"), ()),
+    ("01012330", None, "2026-03-11T17:30", "voicemail", "bj",
+     R("closed_after_closing", closes="17:30"), ()),
+    ("01012330", None, "2026-03-11T17:31", "voicemail", "bj",
+     R("closed_after_closing", closes="17:30"), ()),
+    ("01012330", None, "2026-03-11T23:59", "voicemail", "bj",
+     R("closed_after_closing", closes="17:30"), ()),
+    ("01012330", None, "2026-03-11T00:00", "voicemail", "bj",
+     R("closed_before_opening", opens="09:00"), ()),
     # the instant is converted to China time whatever its offset
     ("01012330", None, "2026-03-11T01:00+00:00", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", ()),
+     R("open_hours", range="09:00–12:00"), ()),
     ("01012330", None, "2026-03-11T00:59+00:00", "voicemail", "bj",
-     "closed: before opening 09:00", ()),
+     R("closed_before_opening", opens="09:00"), ()),
     ("01012330", None, "2026-03-10T17:00-08:00", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", ()),  # = 2026-03-11 09:00 in China
+     R("open_hours", range="09:00–12:00"), ()),  # = 2026-03-11 09:00 in China
     ("01012330", None, "2026-03-11T09:30+00:00", "voicemail", "bj",
-     "closed: after closing 17:30", ()),  # = 17:30 in China
+     R("closed_after_closing", closes="17:30"), ()),  # = 17:30 in China
     # per-centre weekly hours: Shenzhen opens Saturday mornings and closes Wednesday at noon
     ("075512330", None, "2026-03-14T11:59", "greet_and_ring", "sz",
-     "open: working hours 09:00–12:00", ()),
-    ("075512330", None, "2026-03-14T12:00", "voicemail", "sz", "closed: after closing 12:00", ()),
-    ("075512330", None, "2026-03-11T14:00", "voicemail", "sz", "closed: after closing 12:00", ()),
+     R("open_hours", range="09:00–12:00"), ()),
+    ("075512330", None, "2026-03-14T12:00", "voicemail", "sz",
+     R("closed_after_closing", closes="12:00"), ()),
+    ("075512330", None, "2026-03-11T14:00", "voicemail", "sz",
+     R("closed_after_closing", closes="12:00"), ()),
     # a centre open only on Tuesdays; a make-up day uses its first weekday with hours
     ("02512330", None, "2026-03-11T11:00", "voicemail", "js",
-     "closed: no opening hours on wed", ()),
+     R("closed_no_hours", weekday="wed"), ()),
     ("02512330", None, "2026-03-10T11:00", "greet_and_ring", "js",
-     "open: working hours 10:00–16:00", ()),
+     R("open_hours", range="10:00–16:00"), ()),
     ("02512330", None, "2026-02-14T15:59", "greet_and_ring", "js",
-     "open: make-up working day 2026-02-14", ()),
-    ("02512330", None, "2026-02-14T09:59", "voicemail", "js", "closed: before opening 10:00", ()),
-    ("02512330", None, "2026-02-14T16:00", "voicemail", "js", "closed: after closing 16:00", ()),
+     R("open_makeup_day", date="2026-02-14", range="10:00–16:00"), ()),
+    ("02512330", None, "2026-02-14T09:59", "voicemail", "js",
+     R("closed_before_opening", opens="10:00"), ()),
+    ("02512330", None, "2026-02-14T16:00", "voicemail", "js",
+     R("closed_after_closing", closes="16:00"), ()),
     # local entries beat the national calendar and the weekday hours
-    ("01012330", None, "2026-03-10T10:00", "voicemail", "bj", "closed: local closure 停电检修", ()),
+    ("01012330", None, "2026-03-10T10:00", "voicemail", "bj",
+     R("closed_local", note="停电检修"), ()),
     ("01012330", None, "2026-10-01T10:30", "greet_and_ring", "bj",
-     "open: special hours 10:00–12:00 (国庆值班)", ()),
+     R("open_special_hours", range="10:00–12:00", note="国庆值班"), ()),
     ("01012330", None, "2026-10-01T09:59", "voicemail", "bj",
-     "closed: before opening 10:00 (special hours: 国庆值班)", ()),
+     R("closed_before_opening", opens="10:00", special="国庆值班"), ()),
     ("01012330", None, "2026-10-01T12:00", "voicemail", "bj",
-     "closed: after closing 12:00 (special hours: 国庆值班)", ()),
+     R("closed_after_closing", closes="12:00", special="国庆值班"), ()),
     # 2027: not in chinesecalendar, not complete in the overrides
     ("01012330", None, "2027-03-01T10:00", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", NOT_CONFIRMED_2027),
+     R("open_hours", range="09:00–12:00"), NOT_CONFIRMED_2027),
     ("01012330", None, "2027-03-06T10:00", "voicemail", "bj",
-     "closed: weekend", NOT_CONFIRMED_2027),
+     R("closed_weekend"), NOT_CONFIRMED_2027),
     ("01012330", None, "2027-10-01T10:00", "voicemail", "bj",
-     "closed: statutory holiday 国庆节", ()),  # an override closes the date: no guess involved
+     R("closed_holiday", name="国庆节"), ()),  # an override closes the date: no guess involved
     ("01012330", None, "2027-10-09T10:00", "greet_and_ring", "bj",
-     "open: make-up working day 2027-10-09", ()),
+     R("open_makeup_day", date="2027-10-09", range="09:00–12:00"), ()),
     # 2028: marked complete in the overrides, so the weekday rule is confirmed
     ("01012330", None, "2028-10-03T10:00", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", ()),
-    ("01012330", None, "2028-10-07T10:00", "voicemail", "bj", "closed: weekend", ()),
+     R("open_hours", range="09:00–12:00"), ()),
+    ("01012330", None, "2028-10-07T10:00", "voicemail", "bj", R("closed_weekend"), ()),
     ("01012330", None, "2028-10-02T10:00", "voicemail", "bj",
-     "closed: statutory holiday 国庆节", ()),
+     R("closed_holiday", name="国庆节"), ()),
     # 2029: no word at all
     ("01012330", None, "2029-03-01T10:00", "greet_and_ring", "bj",
-     "open: working hours 09:00–12:00", NOT_CONFIRMED_2029),
+     R("open_hours", range="09:00–12:00"), NOT_CONFIRMED_2029),
 ]  # fmt: skip
 
 
@@ -124,12 +140,12 @@ def test_opening_scenarios(
     instant: str,
     action: str,
     centre: str,
-    reason: str,
+    reason: dict[str, object],
     warnings: tuple[str, ...],
 ) -> None:
     decision = decide(DIRECTORY, CALENDAR, dialled, trunk, at(instant))
     assert decision.open_state is not None
-    assert (decision.action, decision.centre_id, decision.open_state.reason) == (
+    assert (decision.action, decision.centre_id, decision.open_state.reason.to_dict()) == (
         action,
         centre,
         reason,
@@ -141,35 +157,40 @@ def test_opening_scenarios(
 
 # dialled, trunk area -> area code, area source, choice, centres, reason of the centre choice
 ROUTING_SCENARIOS = [
-    ("01012330", None, "010", "dialled", "single", ("bj",), "area code 010 served by bj"),
+    ("01012330", None, "010", "dialled", "single", ("bj",),
+     R("centre_single", area="010", centre="bj")),
     ("02112330", None, "021", "dialled", "menu", ("sh", "sh-pd", "sh-cp"),
-     "area code 021 shared by sh, sh-pd, sh-cp; menu"),
+     R("centre_menu", area="021", centres=["sh", "sh-pd", "sh-cp"])),
     ("+862112330", None, "021", "dialled", "menu", ("sh", "sh-pd", "sh-cp"),
-     "area code 021 shared by sh, sh-pd, sh-cp; menu"),
-    ("0086 755 12330", None, "0755", "dialled", "single", ("sz",), "area code 0755 served by sz"),
-    ("051212330", None, "0512", "dialled", "single", ("js",), "area code 0512 served by js"),
+     R("centre_menu", area="021", centres=["sh", "sh-pd", "sh-cp"])),
+    ("0086 755 12330", None, "0755", "dialled", "single", ("sz",),
+     R("centre_single", area="0755", centre="sz")),
+    ("051212330", None, "0512", "dialled", "single", ("js",),
+     R("centre_single", area="0512", centre="js")),
     # the dialled area code wins over the trunk's
-    ("075512330", "010", "0755", "dialled", "single", ("sz",), "area code 0755 served by sz"),
+    ("075512330", "010", "0755", "dialled", "single", ("sz",),
+     R("centre_single", area="0755", centre="sz")),
     # plain 12330: the trunk's home area code
-    ("12330", "0755", "0755", "trunk", "single", ("sz",), "area code 0755 served by sz"),
+    ("12330", "0755", "0755", "trunk", "single", ("sz",),
+     R("centre_single", area="0755", centre="sz")),
     ("+8612330", "021", "021", "trunk", "menu", ("sh", "sh-pd", "sh-cp"),
-     "area code 021 shared by sh, sh-pd, sh-cp; menu"),
+     R("centre_menu", area="021", centres=["sh", "sh-pd", "sh-cp"])),
     # fallbacks
     ("075712330", None, "0757", "dialled", "fallback", ("gd",),
-     "no centre for area code 0757; province 广东 fallback gd"),
+     R("centre_province_fallback", area="0757", province="广东", centre="gd")),
     ("12330", "0513", "0513", "trunk", "fallback", ("js",),
-     "no centre for area code 0513; province 江苏 fallback js"),
+     R("centre_province_fallback", area="0513", province="江苏", centre="js")),
     ("059112330", None, "0591", "dialled", "fallback", ("bj",),
-     "no centre for area code 0591; province 福建 has no fallback; national fallback bj"),
+     R("centre_province_no_fallback", area="0591", province="福建", centre="bj")),
     ("089812330", None, "0898", "dialled", "fallback", ("bj",),
-     "no centre for area code 0898; province unknown; national fallback bj"),
-    ("12330", None, None, "none", "fallback", ("bj",), "no area code; national fallback bj"),
-    ("12330", "", None, "none", "fallback", ("bj",), "no area code; national fallback bj"),
-    ("12330", "21", None, "none", "fallback", ("bj",), "no area code; national fallback bj"),
+     R("centre_province_unknown", area="0898", centre="bj")),
+    ("12330", None, None, "none", "fallback", ("bj",), R("centre_no_area", centre="bj")),
+    ("12330", "", None, "none", "fallback", ("bj",), R("centre_no_area", centre="bj")),
+    ("12330", "21", None, "none", "fallback", ("bj",), R("centre_no_area", centre="bj")),
     # a rejected dialled number still reaches someone, via the trunk or the national fallback
     ("0211233O", "021", "021", "trunk", "menu", ("sh", "sh-pd", "sh-cp"),
-     "area code 021 shared by sh, sh-pd, sh-cp; menu"),
-    ("01112330", None, None, "none", "fallback", ("bj",), "no area code; national fallback bj"),
+     R("centre_menu", area="021", centres=["sh", "sh-pd", "sh-cp"])),
+    ("01112330", None, None, "none", "fallback", ("bj",), R("centre_no_area", centre="bj")),
 ]  # fmt: skip
 
 
@@ -183,7 +204,7 @@ def test_routing_scenarios(
     source: str,
     choice: str,
     centres: tuple[str, ...],
-    reason: str,
+    reason: dict[str, object],
 ) -> None:
     decision = decide(DIRECTORY, CALENDAR, dialled, trunk, at("2026-03-11T10:00"))
     assert (decision.area_code, decision.area_source, decision.choice) == (
@@ -191,7 +212,7 @@ def test_routing_scenarios(
         source,
         choice,
     )
-    assert (decision.centres, decision.reason) == (centres, reason)
+    assert (decision.centres, decision.reason.to_dict()) == (centres, reason)
     if choice == "menu":
         assert decision.action == "menu"
         assert decision.menu is not None and decision.menu.area_code == area_code
@@ -201,25 +222,25 @@ def test_routing_scenarios(
         assert decision.action in ("greet_and_ring", "voicemail")
 
 
-# dialled, trunk -> the area reason an administrator reads
+# dialled, trunk -> the area reason (code and parameters)
 AREA_REASONS = [
-    ("02112330", None, "area code 021 from dialled number 02112330"),
-    ("+8675512330", "021", "area code 0755 from dialled number 075512330"),
-    ("12330", "0755", "dialled 12330 has no area code; area code 0755 from trunk"),
-    ("12330", None, "dialled 12330 has no area code; no trunk area code"),
-    ("12330", "21", "dialled 12330 has no area code; trunk area code '21' rejected: "
-     "area code 21 must start with 0"),
-    ("0211233O", "021", "dialled number '0211233O' rejected: contains characters other than "
-     "digits: 'O'; area code 021 from trunk"),
-    ("01112330", None, "dialled number '01112330' rejected: impossible area code 011 "
-     "(010 is the only code starting with 01); no trunk area code"),
+    ("02112330", None, R("area_dialled", area="021", dialled="02112330")),
+    ("+8675512330", "021", R("area_dialled", area="0755", dialled="075512330")),
+    ("12330", "0755", R("area_trunk", area="0755", dialled="12330")),
+    ("12330", None, R("area_none", dialled="12330")),
+    ("12330", "21", R("area_trunk_rejected", dialled="12330", trunk="21",
+                      trunk_problem="area code 21 must start with 0")),
+    ("0211233O", "021", R("area_trunk", area="021", dialled="0211233O",
+                          problem="contains characters other than digits: 'O'")),
+    ("01112330", None, R("area_none", dialled="01112330", problem="impossible area code 011 "
+                         "(010 is the only code starting with 01)")),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("dialled", "trunk", "reason"), AREA_REASONS)
-def test_area_reasons(dialled: str, trunk: str | None, reason: str) -> None:
+def test_area_reasons(dialled: str, trunk: str | None, reason: dict[str, object]) -> None:
     decision = decide(DIRECTORY, CALENDAR, dialled, trunk, at("2026-03-11T10:00"))
-    assert decision.area_reason == reason
+    assert decision.area_reason.to_dict() == reason
 
 
 def test_rejected_dialled_number_is_kept_with_its_problem() -> None:

@@ -23,7 +23,8 @@ from call_support import (
 from sqlalchemy import select
 
 from agi.app import Service
-from agi.flow.archive import VOICEMAIL_CONTEXT, collect_voicemail
+from agi.contract import VOICEMAIL_CONTEXT
+from agi.flow.archive import collect_voicemail
 from agi.flow.calllog import CallRecorder
 from config.asterisk_files import load_directory
 from devstack.call_report import wait_for_call_report

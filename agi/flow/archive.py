@@ -15,6 +15,7 @@ from pathlib import Path
 
 import structlog
 
+from agi import contract
 from agi.flow.calllog import CallRecorder
 from agi.flow.services import CallServices
 from recordings.layout import UnsafePathError, recording_relpath, resolve_under_root
@@ -25,7 +26,6 @@ log = structlog.get_logger("archive")
 
 SETTLE_SECONDS = 15.0
 POLL_SECONDS = 0.4
-VOICEMAIL_CONTEXT = "hotline12330"
 
 
 async def archive_call_files(
@@ -156,7 +156,7 @@ async def collect_voicemail(
     # Also refuses a uniqueid that could not name a file, before any path is built.
     uniqueid = recorder.uniqueid
     relpath = f"voicemail/{recording_relpath(uniqueid, started_hint)}"
-    inbox = services.settings.voicemail_spool / VOICEMAIL_CONTEXT / mailbox / "INBOX"
+    inbox = services.settings.voicemail_spool / contract.VOICEMAIL_CONTEXT / mailbox / "INBOX"
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
     found = await asyncio.to_thread(find_message, inbox, uniqueid, channel, call_window)

@@ -6,8 +6,9 @@ centre (or takes its message) whatever happens to this server. The log is journa
 behind the call (agi.flow.calllog), never waited for.
 
 A hangup is logged with the step it happened in; an error before the route is set
-re-raises, so the server sets HOTLINE_AGI_FAILED and the dialplan's own fallback routes
-the caller to their centre by itself (hotline12330-fallback.conf).
+re-raises, so the server signals it (handoff.flag_agi_failed: HOTLINE_AGI_FAILED) and
+the dialplan's own fallback routes the caller to their centre by itself
+(hotline12330-fallback.conf).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime as dt
 
 import structlog
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.errors import AgiError, AgiHangup
 from agi.flow.calllog import CallRecorder
 from agi.flow.context import CallContext
@@ -29,15 +30,15 @@ from agi.flow.prompts import PromptPaths
 from agi.flow.services import CallServices
 from agi.session import AgiSession
 from config.loader import LoadedConfig
-from models.calls import CallOutcome
 from routing import Action, decide, decide_after_menu, open_state
 
 log = structlog.get_logger("call")
 
+# The flow's step a caller left in -> the HOTLINE_OUTCOME step the hangup handler reports.
 ABANDONED_AT_STEP = {
-    "menu": CallOutcome.ABANDONED_MENU,
-    "greeting": CallOutcome.ABANDONED_GREETING,
-    "routing": CallOutcome.ABANDONED_GREETING,
+    "menu": contract.Step.ABANDONED_MENU,
+    "greeting": contract.Step.ABANDONED_GREETING,
+    "routing": contract.Step.ABANDONED_GREETING,
 }
 
 
@@ -66,12 +67,12 @@ async def handle_call(session: AgiSession, services: CallServices) -> None:
     try:
         await route_call(ctx, services.config.current, at)
     except AgiHangup:
-        outcome = ABANDONED_AT_STEP.get(ctx.step, CallOutcome.ABANDONED_GREETING)
+        step = ABANDONED_AT_STEP.get(ctx.step, contract.Step.ABANDONED_GREETING)
         log.info("call.caller_hung_up", step=ctx.step)
         ctx.event("caller_hung_up", step=ctx.step)
-        # Dead-mode SET VARIABLE: the hangup handler reports this outcome.
+        # Dead-mode SET VARIABLE: the hangup handler reports this step as the outcome.
         with contextlib.suppress(AgiError):
-            await session.set_variable(cv.OUTCOME, outcome.value)
+            await session.set_variable(contract.OUTCOME, step.value)
     except Exception as exc:
         ctx.event("agi_failed", step=ctx.step, error=repr(exc)[:500])
         raise
@@ -80,11 +81,12 @@ async def handle_call(session: AgiSession, services: CallServices) -> None:
 async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) -> None:
     directory, calendar = config.directory, config.calendar
     identity = ctx.identity
-    decision = decide(directory, calendar, identity.dialled or "12330", identity.trunk_area, at)
+    dialled = identity.dialled or contract.SERVICE_NUMBER
+    decision = decide(directory, calendar, dialled, identity.trunk_area, at)
     ctx.event("routed", decision=decision.to_dict())
     # Every line names the centre once known (a shared code's menu chooses it later).
     structlog.contextvars.bind_contextvars(centre=decision.centre_id)
-    log.info("call.routed", action=decision.action.value, reason=decision.reason)
+    log.info("call.routed", action=decision.action.value, reason=decision.reason.to_dict())
     greeted = False
     if decision.action is Action.MENU:
         assert decision.menu is not None
@@ -114,7 +116,7 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
         area_code=decision.area_code,
         centre_id=centre.id,
         is_open=state.is_open,
-        reason=state.reason[:255],
+        reason=state.reason,
     )
     if ring and not greeted:
         await play_greeting(ctx, centre)

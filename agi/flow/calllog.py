@@ -13,6 +13,7 @@ from calllog.apply import Kind, identity_body
 from calllog.writer import JournalWriter
 from models.calls import CallOutcome
 from models.recordings import RecordingStatus
+from routing.reasons import Reason
 
 
 class CallRecorder:
@@ -36,9 +37,11 @@ class CallRecorder:
         at = dt.datetime.now(dt.UTC).isoformat()
         self._record(Kind.EVENT, {"step": step, "detail": detail or None, "at": at})
 
-    def routed(self, *, area_code: str | None, centre_id: str, is_open: bool, reason: str) -> None:
+    def routed(
+        self, *, area_code: str | None, centre_id: str, is_open: bool, reason: Reason
+    ) -> None:
         body = {"area_code": area_code, "centre_id": centre_id, "is_open": is_open}
-        self._record(Kind.ROUTED, {**body, "reason": reason})
+        self._record(Kind.ROUTED, {**body, "reason": reason.to_json()})
 
     def menu(self, *, digits: str, invalid: int, timeouts: int) -> None:
         self._record(Kind.MENU, {"digits": digits, "invalid": invalid, "timeouts": timeouts})
@@ -46,7 +49,11 @@ class CallRecorder:
     def finish(self, outcome: CallOutcome, **fields: Any) -> None:
         body: dict[str, Any] = {"outcome": outcome.value, "call": self._identity}
         for name, value in fields.items():
-            body[name] = value.isoformat() if isinstance(value, dt.datetime) else value
+            if isinstance(value, dt.datetime):
+                value = value.isoformat()
+            elif isinstance(value, Reason):
+                value = value.to_json()
+            body[name] = value
         self._record(Kind.FINISH, body)
 
     def recording(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.flow.context import CallContext
 from config.model import Centre
 
@@ -11,5 +11,5 @@ async def play_greeting(ctx: CallContext, centre: Centre | None) -> None:
     ctx.step = "greeting"
     prompt = ctx.prompts.greeting(centre)
     await ctx.session.stream_file(prompt, play_seconds=ctx.prompts.seconds(prompt))
-    await ctx.session.set_variable(cv.GREETING_DONE, "1")
+    await ctx.session.set_variable(contract.GREETING_DONE, "1")
     ctx.event("greeting_played", prompt=prompt)

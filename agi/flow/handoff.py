@@ -8,26 +8,34 @@ change that. The action comes last.
 
 from __future__ import annotations
 
-from agi import channel_vars as cv
+from agi import contract
 from agi.flow.context import CallContext
+from agi.session import AgiSession
 from config.model import Centre
 
 
 async def hand_off(ctx: CallContext, centre: Centre, *, ring: bool) -> None:
     values: dict[str, object] = {
-        cv.CENTRE: centre.id,
-        cv.MAILBOX: centre.mailbox,
-        cv.VM_PROMPT: ctx.prompts.voicemail(centre),
+        contract.CENTRE: centre.id,
+        contract.MAILBOX: centre.mailbox,
+        contract.VM_PROMPT: ctx.prompts.voicemail(centre),
     }
     if ring:
-        values[cv.QUEUE] = centre.queue_name
-        values[cv.RING_TIMEOUT] = centre.ring_timeout
+        values[contract.QUEUE] = centre.queue_name
+        values[contract.RING_TIMEOUT] = centre.ring_timeout
         # The dialplan plays it when the AGI ended before the greeting did.
-        values[cv.GREETING] = ctx.prompts.greeting(centre)
-    action = cv.ROUTE_RING if ring else cv.ROUTE_VOICEMAIL
-    values[cv.ROUTE_ACTION] = action
+        values[contract.GREETING] = ctx.prompts.greeting(centre)
+    action = contract.ROUTE_RING if ring else contract.ROUTE_VOICEMAIL
+    values[contract.ROUTE_ACTION] = action
     await ctx.session.set_variables(values)
     if ring:
         ctx.event("handoff", action=action, queue=centre.queue_name)
     else:
         ctx.event("handoff", action=action, mailbox=centre.mailbox)
+
+
+async def flag_agi_failed(session: AgiSession) -> None:
+    """The hotline's failure signal for agi.server: the dialplan's fallback routes the
+    call. Closing the socket alone makes Asterisk report AGISTATUS=SUCCESS, so the
+    dialplan checks this variable before trusting the AGI's decision."""
+    await session.set_variable(contract.AGI_FAILED, "1")

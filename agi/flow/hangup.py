@@ -15,23 +15,26 @@ from dataclasses import dataclass
 
 import structlog
 
+from agi.contract import Step
 from agi.flow.archive import archive_call_files
 from agi.flow.calllog import CallRecorder, utc_from_epoch
 from agi.flow.identity import safe_digits, sanitize_caller
 from agi.flow.services import CallServices
 from agi.session import AgiSession
 from models.calls import CallOutcome
+from routing.reasons import Code, Reason
 
 log = structlog.get_logger("hangup")
 
-OUTCOME_BY_STEP = {
-    "answered": CallOutcome.ANSWERED,
-    "ringing": CallOutcome.ABANDONED_RINGING,
-    "voicemail": CallOutcome.VOICEMAIL,
-    "fallback": CallOutcome.VOICEMAIL,
-    "abandoned_greeting": CallOutcome.ABANDONED_GREETING,
-    "abandoned_menu": CallOutcome.ABANDONED_MENU,
-    "routing": CallOutcome.ABANDONED_GREETING,
+# What each HOTLINE_OUTCOME step at hangup means for the call; anything else failed.
+OUTCOME_BY_STEP: dict[str, CallOutcome] = {
+    Step.ANSWERED: CallOutcome.ANSWERED,
+    Step.RINGING: CallOutcome.ABANDONED_RINGING,
+    Step.VOICEMAIL: CallOutcome.VOICEMAIL,
+    Step.FALLBACK: CallOutcome.VOICEMAIL,
+    Step.ABANDONED_GREETING: CallOutcome.ABANDONED_GREETING,
+    Step.ABANDONED_MENU: CallOutcome.ABANDONED_MENU,
+    Step.ROUTING: CallOutcome.ABANDONED_GREETING,
 }
 
 
@@ -109,19 +112,14 @@ async def handle_hangup(session: AgiSession, services: CallServices) -> None:
 
 def close_fields(args: HangupArgs, outcome: CallOutcome, ended_at: dt.datetime) -> dict:
     fields: dict[str, object] = {"ended_at": ended_at}
-    if args.step == "fallback":
-        fields["failure_reason"] = (
-            "FastAGI unavailable or failed: fallback greeting and national voicemail"
-        )
+    if args.step == Step.FALLBACK:
+        fields["failure_reason"] = Reason.of(Code.FALLBACK_NATIONAL)
     elif args.by_dialplan:
-        fields["failure_reason"] = (
-            f"FastAGI unavailable or failed: the dialplan's fallback routed the call to "
-            f"{args.centre}"
-        )
+        fields["failure_reason"] = Reason.of(Code.FALLBACK_DIALPLAN, centre=args.centre)
         # No server decided it, so no routing entry names the centre: the close does.
         fields["centre_id"] = args.centre or None
     elif outcome is CallOutcome.FAILED:
-        fields["failure_reason"] = f"call ended in unknown step {args.step!r}"
+        fields["failure_reason"] = Reason.of(Code.UNKNOWN_STEP, step=args.step)
     if outcome is CallOutcome.ANSWERED:
         fields["answered_line"] = args.member_interface or "unknown"
         if args.answered_at:

@@ -28,7 +28,7 @@ async def run_menu(ctx: CallContext, menu: Menu) -> MenuOutcome:
                 centre=outcome.centre_id,
                 digit=outcome.digit,
                 by_default=outcome.by_default,
-                reason=outcome.reason,
+                reason=outcome.reason.to_dict(),
             )
             ctx.calllog.menu(
                 digits="".join(a or "-" for a in attempts)[:32],
