@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import true
 
+from backoffice.usage_report import HalfYear, build_report
+from backoffice.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
 from config.loader import load_config
 from config.problems import ConfigInvalid
 from config.settings import load_settings
-from console.usage_report import HalfYear, build_report
-from console.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
 from models.base import utc_now
 from models.calls import Call
 from models.db import make_engine, session_factory

@@ -8,12 +8,12 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from console.audit import audit_query, record
-from console.calls import local_day_bounds
-from console.passwords import WeakPassword
+from backoffice.audit import audit_query, record
+from backoffice.calls import local_day_bounds
+from backoffice.passwords import WeakPassword
+from backoffice.scope import NotInScope, require_role, visible_centres
+from backoffice.users import InvalidUser, save_user
 from console.routes_quality import SUPERVISING, _date
-from console.scope import NotInScope, require_role, visible_centres
-from console.users import InvalidUser, save_user
 from console.web import (
     DB,
     ConsoleContext,

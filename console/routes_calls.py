@@ -7,9 +7,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.audit import record
-from console.calls import call_in_scope, pending_calls, recordings_of, today_calls
-from console.scope import NotInScope
+from backoffice.audit import record
+from backoffice.calls import call_in_scope, pending_calls, recordings_of, today_calls
+from backoffice.scope import NotInScope
 from console.web import DB, ConsoleContext, Viewer, context, field, form_with_csrf, render, viewer
 from models.call_log import CallLogEntry, log_entry_of
 from models.call_log_edit import InvalidLogEntry, save_call_log

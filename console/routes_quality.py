@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.audit import record
-from console.calls import FLAGS, CallFilters, call_in_scope, search
-from console.evaluations import InvalidEvaluation, save_evaluation, summaries
+from backoffice.audit import record
+from backoffice.calls import FLAGS, CallFilters, call_in_scope, search
+from backoffice.evaluations import InvalidEvaluation, save_evaluation, summaries
+from backoffice.scope import NotInScope, may_see, require_role, visible_centres
+from backoffice.spot_checks import InvalidSample, create_sample
+from backoffice.undercover import InvalidUndercover, mark_undercover, undercover_calls
 from console.routes_calls import categories, parse_call_id
-from console.scope import NotInScope, may_see, require_role, visible_centres
-from console.spot_checks import InvalidSample, create_sample
-from console.undercover import InvalidUndercover, mark_undercover, undercover_calls
 from console.web import (
     DB,
     ConsoleContext,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from backoffice.calls import local_day_bounds
 from config.model import Centre
-from console.calls import local_day_bounds
 from models.call_log import OUTCOMES_NEEDING_LOG, CallLogEntry, CallLogIpType
 from models.calls import Call, CallOutcome
 from models.categories import CategoryEntry

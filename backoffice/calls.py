@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, func, not_, select
 from sqlalchemy.orm import Session, selectinload
 
-from console.scope import NotInScope, centre_condition, may_see
+from backoffice.scope import NotInScope, centre_condition, may_see
 from models.call_log import (
     OUTCOMES_NEEDING_LOG,
     CallLogEntry,

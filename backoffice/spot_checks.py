@@ -8,9 +8,9 @@ from collections import defaultdict
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from console.calls import local_day_bounds
-from console.sampling import draw, new_seed
-from console.scope import centre_condition
+from backoffice.calls import local_day_bounds
+from backoffice.sampling import draw, new_seed
+from backoffice.scope import centre_condition
 from models.call_log import CallLogEntry
 from models.calls import Call, CallOutcome
 from models.quality import SampleStratum, SpotCheck, SpotCheckItem
