@@ -8,7 +8,6 @@ from collections import defaultdict
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from backoffice.calls import local_day_bounds
 from backoffice.sampling import draw, new_seed
 from backoffice.scope import centre_condition
 from models.call_log import CallLogEntry
@@ -16,6 +15,7 @@ from models.calls import Call, CallOutcome
 from models.quality import SampleStratum, SpotCheck, SpotCheckItem
 from models.recordings import Recording, RecordingStatus
 from models.users import User
+from routing.local_time import local_day_bounds
 
 MAX_PER_GROUP = 100
 NO_OPERATOR = "（未记录接线员）"

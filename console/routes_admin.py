@@ -9,7 +9,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from backoffice.audit import audit_query, record
-from backoffice.calls import local_day_bounds
 from backoffice.passwords import WeakPassword
 from backoffice.scope import NotInScope, require_role, visible_centres
 from backoffice.users import InvalidUser, save_user
@@ -25,6 +24,7 @@ from console.web import (
     viewer,
 )
 from models.users import ConsoleSession, Role, User
+from routing.local_time import local_day_bounds
 
 AUDIT_PAGE = 300
 
