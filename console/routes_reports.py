@@ -12,10 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from backoffice.audit import record
-from backoffice.scope import centre_condition, require_role
+from backoffice.scope import SUPERVISING, centre_condition, require_role
 from backoffice.usage_report import UsageReport, build_report
 from backoffice.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
-from console.routes_quality import SUPERVISING
 from console.web import DB, ConsoleContext, Viewer, centres_in_scope, context, render, viewer
 from models.calls import Call
 from routing.half_year import HalfYear
