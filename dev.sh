@@ -55,6 +55,8 @@ setup() {
 }
 
 hl() { "$VENV/bin/hotline12330" "$@"; }
+# The dev stack's commands: devstack/ is not installed; python -m finds it in the cwd (ROOT).
+dev() { "$VENV/bin/python" -m devstack "$@"; }
 
 demo() {
     setup
@@ -70,7 +72,7 @@ demo() {
     echo "$DEMO_PASSWORD" | hl user add demo-supervisor --role supervisor --all-centres \
         --display-name 演示督导 --password-stdin --update
     log "starting Asterisk 22 (Debian sid chroot, cached in $CACHE)"
-    hl asterisk up
+    dev asterisk up
     log "starting the FastAGI server"
     if [[ -f "$CACHE/serve.pid" ]] && kill -0 "$(cat "$CACHE/serve.pid")" 2>/dev/null; then
         echo "already running (pid $(cat "$CACHE/serve.pid"))"
@@ -84,7 +86,7 @@ demo() {
     # The server listens first; reconcile and the journal's drain run behind it.
     hl serve --wait-healthy 60
     log "placing a demo call: 02112330 from 13800138000, menu digit 1 (Shanghai), operator answers"
-    hl call --dialed 02112330 --caller 13800138000 --digits 1 --operator answer --say 3 \
+    dev call --dialed 02112330 --caller 13800138000 --digits 1 --operator answer --say 3 \
         --at 2026-11-25T10:00
     log "the console: http://127.0.0.1:8330/ (Chromium, or any browser on this machine)"
     echo "  operator:   demo-operator / $DEMO_PASSWORD   (today's calls -> the demo call -> 保存记录)"
@@ -97,9 +99,9 @@ stop() {
         kill "$(cat "$CACHE/serve.pid")" 2>/dev/null || true
         rm -f "$CACHE/serve.pid"
     fi
-    [[ -x "$VENV/bin/hotline12330" ]] || return 0
-    hl asterisk down || true
-    hl postgres down || true
+    [[ -x "$VENV/bin/python" ]] || return 0
+    dev asterisk down || true
+    dev postgres down || true
 }
 
 run_tests() {
@@ -108,7 +110,7 @@ run_tests() {
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
     log "starting the dev PostgreSQL for the PostgreSQL half of the tests"
-    HOTLINE12330_TEST_PG_URL=$(hl postgres up --print-url)
+    HOTLINE12330_TEST_PG_URL=$(dev postgres up --print-url)
     export HOTLINE12330_TEST_PG_URL
     log "running every test (SQLite and PostgreSQL, real Asterisk 22)"
     local rc=0

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from panoramisk import Manager
 
 from bench.call_stack import TEST_AT, Route
-from cli.devstack_ami import new_uniqueid
+from devstack.ami import new_uniqueid
 
 ORIGINATE_SECONDS = 30.0  # until the 12330 side answers
 

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 import tomli_w
 
 from agi.flow.prompts import PromptLengths, PromptPaths, wav_seconds
-from cli import devstack_asterisk as stack_mod
-from cli.devstack_mounts import MountError, unmount
 from config.asterisk_gen import generate, options_from_settings
 from config.loader import LoadedConfig, load_config
 from config.settings import Settings, load_settings
+from devstack import asterisk as stack_mod
+from devstack.mounts import MountError, unmount
 from recordings.prompt_texts import load_prompt_texts
 from recordings.prompts import generate_default_prompts
 from routing import Action, decide

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.devstack_asterisk import STATIC_CONF_DIR
-from cli.devstack_config import generated_files
+from config.asterisk_files import generated_files, includable_files
 from config.asterisk_gen import GeneratorError
 from config.problems import ConfigInvalid
 from config.settings import SettingsError, load_settings
@@ -20,8 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Generate hotline12330-*.conf from the centres file (and the calendar: "
             "hotline12330-fallback.conf holds 31 days of opening hours from today, which "
-            "the service keeps rewriting). They are #included by the static files in "
-            "asterisk-conf/, in the dev stack or an existing Asterisk/FreePBX. Without "
+            "the service keeps rewriting). They are #included by the static files "
+            "(--with-static), in the dev stack or an existing Asterisk/FreePBX. Without "
             "--dev-operators this is a production config: it refuses the published default "
             "ami_secret and writes nothing."
         ),
@@ -69,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
             print(f";;;; {name}\n{text}")
         return 0
     if args.with_static:
-        for name in ("hotline12330-extensions.conf", "hotline12330-pjsip.conf"):
-            files[name] = (STATIC_CONF_DIR / name).read_text(encoding="utf-8")
+        files.update(includable_files())
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():

@@ -3,6 +3,8 @@
 Subcommands are listed explicitly below (no registration by import side effect).
 Each command module exposes `register(subparsers)`, which sets `func(args) -> int`.
 A SettingsError raised by any command exits 2 here.
+The dev stack's commands (Asterisk chroot, PostgreSQL cluster, test calls) are
+`python -m devstack`: nothing here imports it, so the wheel runs without it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,8 @@ COMMAND_MODULES = (
     "route",
     "calendar",
     "db",
-    "asterisk",
     "asterisk_config",
     "serve",
-    "call",
     "reconcile",
     "prompt",
     "postgres",

@@ -70,7 +70,7 @@ class GenOptions:
 
 
 DEV_PHONE_PASSWORD = "hotline12330-dev"  # noqa: S105 - loopback-only dev stack
-# The dev stack's test calls (tests, bench, `hotline12330 call`) originate through their
+# The dev stack's test calls (tests, bench, `python -m devstack call`) originate through their
 # own AMI user; the service's user cannot originate.
 DEV_CALLER_USER = "hotline12330-caller"
 DEV_CALLER_SECRET = "hotline12330-dev-caller"  # noqa: S105 - loopback-only dev stack

@@ -6,11 +6,11 @@ import dataclasses
 import datetime as dt
 
 from agi.fallback_refresh import refresh_fallback
-from cli.devstack_ami import SimulatedCaller
-from cli.devstack_config import fallback_file, load_directory
 from config.asterisk_fallback import FALLBACK_FILE, fallback_conf
+from config.asterisk_files import fallback_file, load_directory
 from config.model import CalendarOverrides, LocalEntry, LocalKind, TimeRange
 from config.settings import Settings
+from devstack.ami import SimulatedCaller
 from recordings.prompt_texts import MenuTemplate, PromptTexts, load_prompt_texts
 from recordings.prompts import generate_default_prompts
 from routing import CHINA_TZ

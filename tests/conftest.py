@@ -8,7 +8,7 @@ Database fixtures, each test on a fresh database, on SQLite AND PostgreSQL:
   session       one Session, closed afterwards
 
 PostgreSQL: HOTLINE12330_TEST_PG_URL names a server whose role may CREATE DATABASE;
-unset, the dev server is started by the same code as `hotline12330 postgres up`.
+unset, the dev server is started by the same code as `python -m devstack postgres up`.
 Each test gets its own database, dropped afterwards. When no server can be had the
 PostgreSQL half is skipped, except under CI=true, where it fails.
 """
@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from cli import devstack_postgres
+from devstack import postgres as devstack_postgres
 from migrations import upgrade
 from models.db import make_engine, session_factory
 

@@ -4,7 +4,7 @@ Enable it in tests/conftest.py with `pytest_plugins = ["conftest_asterisk"]`, th
 ask for the `asterisk_stack` fixture (and mark the test `@pytest.mark.asterisk`).
 
 The stack uses the cached chroot (settings.asterisk_root, shared with
-`hotline12330 asterisk up`) but its own data directory under pytest's tmp dir, and
+`python -m devstack asterisk up`) but its own data directory under pytest's tmp dir, and
 a free FastAGI port: a test serves its FastAGI handler on `stack.settings.agi_port`.
 Simulated operators answer instead of phones. When the stack cannot come up the tests
 fail with CI=true and are skipped otherwise.
@@ -23,13 +23,13 @@ import pytest
 import tomli_w
 from ports import free_port
 
-from cli import devstack_asterisk as stack_mod
-from cli.devstack_ami import CallResult, SimulatedCaller, originate_and_wait
-from cli.devstack_config import fallback_file, load_directory
-from cli.devstack_mounts import unmount
+from config.asterisk_files import fallback_file, load_directory
 from config.asterisk_gen import generate, options_from_settings
 from config.model import Directory
 from config.settings import Settings, load_settings
+from devstack import asterisk as stack_mod
+from devstack.ami import CallResult, SimulatedCaller, originate_and_wait
+from devstack.mounts import unmount
 
 # Queues ring at most this long in the test stack, so no-answer cases end quickly.
 TEST_RING_TIMEOUT = 5  # the shortest ring timeout check-config accepts

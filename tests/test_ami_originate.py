@@ -11,8 +11,8 @@ import dataclasses
 
 import pytest
 
-from cli.devstack_ami import AmiError, originate_and_wait
 from config.settings import load_settings
+from devstack.ami import AmiError, originate_and_wait
 
 
 class FakeAmi:

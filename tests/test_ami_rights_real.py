@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from panoramisk import Manager
 
-from cli.devstack_ami import close as close_manager
 from config.asterisk_gen import DEV_CALLER_SECRET, DEV_CALLER_USER
+from devstack.ami import close as close_manager
 
 pytestmark = pytest.mark.asterisk
 

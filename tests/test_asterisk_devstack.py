@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cli import devstack_chroot
-from cli.devstack_chroot import MARKER, ProvisionError, is_provisioned, provision
-from cli.devstack_mounts import MountError, mount_points, mounts_under, safe_rmtree
+from devstack import chroot as devstack_chroot
+from devstack.chroot import MARKER, ProvisionError, is_provisioned, provision
+from devstack.mounts import MountError, mount_points, mounts_under, safe_rmtree
 
 MOUNTS = """\
 /dev/vda / ext4 rw,relatime 0 0
@@ -40,7 +40,7 @@ def test_mounts_under_a_root_only_match_whole_path_components(root, expected):
 def test_safe_rmtree_refuses_a_tree_with_a_mount_inside(tmp_path, monkeypatch):
     root = tmp_path / "chroot"
     (root / "proc").mkdir(parents=True)
-    monkeypatch.setattr("cli.devstack_mounts.PROC_MOUNTS", tmp_path / "mounts", raising=True)
+    monkeypatch.setattr("devstack.mounts.PROC_MOUNTS", tmp_path / "mounts", raising=True)
     (tmp_path / "mounts").write_text(f"proc {root / 'proc'} proc rw 0 0\n", encoding="utf-8")
     with pytest.raises(MountError, match="refusing to delete"):
         safe_rmtree(root)
@@ -60,7 +60,7 @@ def test_failed_debootstrap_leaves_neither_root_nor_partial(tmp_path, monkeypatc
     root = tmp_path / "asterisk-sid"
     stale = tmp_path / "asterisk-sid.partial-1"
     (stale / "etc").mkdir(parents=True)  # left over by an interrupted earlier run
-    monkeypatch.setattr("cli.devstack_mounts.PROC_MOUNTS", tmp_path / "mounts")
+    monkeypatch.setattr("devstack.mounts.PROC_MOUNTS", tmp_path / "mounts")
     (tmp_path / "mounts").write_text("", encoding="utf-8")
 
     def failing_debootstrap(target: Path, logfile: Path, mirror: str) -> None:
@@ -77,7 +77,7 @@ def test_failed_debootstrap_leaves_neither_root_nor_partial(tmp_path, monkeypatc
 def test_an_incomplete_root_is_replaced_only_after_a_successful_build(tmp_path, monkeypatch):
     root = tmp_path / "asterisk-sid"
     (root / "half").mkdir(parents=True)  # no marker: an older failed attempt
-    monkeypatch.setattr("cli.devstack_mounts.PROC_MOUNTS", tmp_path / "mounts")
+    monkeypatch.setattr("devstack.mounts.PROC_MOUNTS", tmp_path / "mounts")
     (tmp_path / "mounts").write_text("", encoding="utf-8")
 
     def fake_debootstrap(target: Path, logfile: Path, mirror: str) -> None:

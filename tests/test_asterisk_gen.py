@@ -10,9 +10,8 @@ import pytest
 
 from agi import channel_vars as cv
 from agi.reconcile import COLUMNS
-from cli.devstack_asterisk import STATIC_CONF_DIR, static_files
-from cli.devstack_config import load_directory
 from cli.main import main
+from config.asterisk_files import INCLUDABLE_FILES, includable_files, load_directory
 from config.asterisk_gen import (
     CDR_CSV_OPTIONS,
     CDR_GENERAL_OPTIONS,
@@ -26,6 +25,7 @@ from config.asterisk_gen import (
 )
 from config.model import LineKind
 from config.settings import load_settings
+from devstack.asterisk import STATIC_CONF_DIR, static_files
 
 SETTINGS = load_settings(path=None, environ={})  # the sample centres in config/defaults
 DIRECTORY = load_directory(SETTINGS)
@@ -253,6 +253,15 @@ def test_asterisk_config_command_writes_the_files(tmp_path, capsys):
     written = {p.name for p in out.iterdir()}
     assert set(generated()) | {"hotline12330-extensions.conf"} <= written
     assert "hotline12330-dev-extensions.conf" not in written
+
+
+def test_the_shipped_includable_files_are_those_of_asterisk_conf():
+    """Package data (what the wheel ships) is asterisk-conf/'s own files, all of them."""
+    in_repo = {p.name for p in STATIC_CONF_DIR.glob("hotline12330-*.conf")}
+    assert in_repo - set(INCLUDABLE_FILES) == {"hotline12330-dev-extensions.conf"}
+    assert includable_files() == {
+        name: (STATIC_CONF_DIR / name).read_text(encoding="utf-8") for name in INCLUDABLE_FILES
+    }
 
 
 def test_asterisk_config_command_reports_a_broken_centres_file(tmp_path, monkeypatch, capsys):

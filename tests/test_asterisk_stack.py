@@ -17,9 +17,9 @@ from call_support import fallback_text, install_conf, restore_fallback
 from conftest_asterisk import AsteriskStack
 
 from agi.flow.prompts import wav_seconds as read_wav_seconds
-from cli.devstack_ami import SimulatedCaller
 from config.asterisk_fallback import FALLBACK_FILE
 from config.model import LocalKind
+from devstack.ami import SimulatedCaller
 
 pytestmark = pytest.mark.asterisk
 

@@ -90,3 +90,56 @@ def test_call_bench_twin_is_the_shipped_flow_with_the_agi_replaced():
     priorities = [line for line in lines if line.startswith(("exten =>", "same => n"))]
     assert priorities[twin.agi_priority - 1] == f"same => n,{TWIN_BLOCK[0]}"
     assert twin.block_length == len(TWIN_BLOCK)
+
+
+def _trace(**kw):
+    from types import SimpleNamespace
+
+    base = {"started_at": 1.0, "answered_at": None, "outcome": "", "interface": ""}
+    return SimpleNamespace(route=SimpleNamespace(centre="bj"), **{**base, **kw})
+
+
+def _report(outcome: str | None, line: str | None = None) -> dict:
+    if outcome is None:
+        return {"call": None, "events": [], "recording": None}
+    call = {"outcome": outcome, "answered_line": line, "centre_id": "bj", "source": "agi"}
+    events = [{"step": "call_start"}, {"step": "hangup"}]
+    return {"call": call, "events": events, "recording": {"status": "ok"}}
+
+
+LINE = "Local/bj-op1@hotline12330-test-operators"
+ANSWERED = {"answered_at": 2.0, "interface": LINE}
+# (case, what Asterisk did, the row, the oracle's verdict: None = agrees)
+ORACLE_TABLE = [
+    (
+        "answered, same line",
+        _trace(**ANSWERED),
+        _report("answered", LINE),
+        None,
+    ),
+    (
+        "answered, logged abandoned",
+        _trace(**ANSWERED),
+        _report("abandoned_ringing"),
+        "outcome",
+    ),
+    (
+        "answered, other line",
+        _trace(**ANSWERED),
+        _report("answered", "x"),
+        "answered_line",
+    ),
+    ("gave up ringing", _trace(outcome="ringing"), _report("abandoned_ringing"), None),
+    ("gave up ringing, logged failed", _trace(outcome="ringing"), _report("failed"), "outcome"),
+    ("voicemail", _trace(outcome="voicemail"), _report("voicemail"), None),
+    ("reached the dialplan, no row", _trace(outcome="ringing"), _report(None), "missing"),
+    ("never reached the dialplan, no row", _trace(started_at=None), _report(None), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("trace", "report", "verdict"), [r[1:] for r in ORACLE_TABLE], ids=[r[0] for r in ORACLE_TABLE]
+)
+def test_call_bench_oracle_judges_rows_by_what_asterisk_did(trace, report, verdict):
+    problem = load_bench_module("calls").row_problem(report, trace)
+    assert (problem is None) if verdict is None else (verdict in (problem or "")), problem

@@ -32,10 +32,10 @@ from call_support import (
 
 from agi import channel_vars as cv
 from agi.app import Service
-from cli.call_report import wait_for_call_report
-from cli.devstack_ami import SimulatedCaller
-from cli.devstack_config import load_directory
+from config.asterisk_files import load_directory
 from config.model import LocalKind
+from devstack.ami import SimulatedCaller
+from devstack.call_report import wait_for_call_report
 from recordings.layout import resolve_under_root
 from recordings.verify import is_silent, verify_recording
 

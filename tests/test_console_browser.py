@@ -25,9 +25,9 @@ from console_support import PASSWORD, add_user, config_holder
 from sqlalchemy import select
 
 from agi.app import Service
-from cli.call_report import wait_for_call_report
 from console.app import create_app
 from console.server import ConsoleServer, console_engine
+from devstack.call_report import wait_for_call_report
 from models import AuditEntry, CallLogEntry, Evaluation, Voicemail, VoicemailStatus
 from models.db import session_factory
 from models.seed import seed_categories

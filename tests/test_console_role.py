@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 import models
-from cli import devstack_postgres
 from cli.main import main
+from devstack import postgres as devstack_postgres
 from migrations import upgrade
 from models.audit import AuditEntry
 from models.audit_chain import append, verify

@@ -32,10 +32,10 @@ from call_support import (
 )
 from ports import free_port
 
-from cli.devstack_ami import SimulatedCaller
 from config.asterisk_fallback import FALLBACK_FILE
 from config.asterisk_gen import globals_conf, options_from_settings
 from config.model import LocalKind
+from devstack.ami import SimulatedCaller
 from routing import CHINA_TZ
 
 pytestmark = pytest.mark.asterisk

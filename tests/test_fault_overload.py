@@ -28,8 +28,8 @@ from call_support import WORKDAY_10AM, call_variables, prepare_short_prompts, ta
 from agi import channel_vars as cv
 from agi.app import Service
 from agi.flow.hangup import OUTCOME_BY_STEP
-from cli.call_report import wait_for_call_report
-from cli.devstack_ami import CallResult
+from devstack.ami import CallResult
+from devstack.call_report import wait_for_call_report
 
 pytestmark = pytest.mark.asterisk
 

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from agi import channel_vars as cv
 from agi.app import Service
 from agi.reconcile import CUT_OFF_AFTER, CUT_OFF_REASON, reconcile
-from cli.call_report import wait_for_call_report
+from devstack.call_report import wait_for_call_report
 from models.calls import Call
 from models.db import make_engine, session_factory
 

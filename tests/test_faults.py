@@ -49,11 +49,11 @@ from agi import channel_vars as cv
 from agi.app import Service
 from agi.flow.prompts import wav_seconds
 from backoffice.auth import ThrottlePolicy, sign_in
-from cli.call_report import call_report, wait_for_call_report
-from cli.devstack_ami import CallResult
 from config.asterisk_gen import globals_conf, options_from_settings
 from console.app import create_app
 from console.server import ConsoleServer, console_engine
+from devstack.ami import CallResult
+from devstack.call_report import call_report, wait_for_call_report
 from models.db import session_factory
 from models.users import Role
 

@@ -21,9 +21,9 @@ from ports import free_port
 
 from agi import channel_vars as cv
 from agi.app import Service
-from cli.call_report import call_report
 from config.holder import ConfigHolder
 from config.loader import load_config
+from devstack.call_report import call_report
 from migrations import upgrade
 
 WORKDAY = "2026-11-25T10:00"

@@ -1,4 +1,4 @@
-"""`hotline12330 db ...` and `hotline12330 postgres ...`."""
+"""`hotline12330 db ...` and `python -m devstack postgres ...`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 from conftest import unavailable
 from ports import free_port
 
-from cli import cmd_postgres
-from cli import devstack_postgres as pg
 from cli.main import main
 from config.categories_file import load_categories
 from config.problems import Report
 from config.settings import DEFAULTS_DIR
+from devstack import cmd_postgres
+from devstack import postgres as pg
 from migrations import current_revision, head_revision
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from agi.app import Service
 from agi.flow.archive import VOICEMAIL_CONTEXT, collect_voicemail
 from agi.flow.calllog import CallRecorder
-from cli.call_report import wait_for_call_report
-from cli.devstack_config import load_directory
+from config.asterisk_files import load_directory
+from devstack.call_report import wait_for_call_report
 from models.db import make_engine, session_factory
 from models.voicemail import Voicemail
 from recordings.spool import read_inbox

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -49,28 +50,37 @@ async def archive_call_files(
 
 
 async def settled_check(path: Path, limit_seconds: float = SETTLE_SECONDS) -> RecordingCheck:
-    """Verify `path` once it is complete: the same non-zero size twice in a row.
+    """Verify `path` once it is complete: the same non-zero size twice in a row and, for
+    a WAV, a header that accounts for every byte (Asterisk writes it on close; under
+    load a still-open recording can pause for longer than one poll).
 
-    Only the size is polled; the full check (checksum, silence) runs once at the end.
-    It costs CPU in this process, which the calls share.
+    Only the size and header are polled; the full check (checksum, frames) runs once at
+    the end. It costs CPU in this process, which the calls share.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit_seconds
     previous = -1
     while loop.time() < deadline:
-        size = await asyncio.to_thread(_size, path)
-        if size > 0 and size == previous:
+        size, closed = await asyncio.to_thread(_size_and_closed, path)
+        if size > 0 and size == previous and closed:
             break
         previous = size
         await asyncio.sleep(POLL_SECONDS)
     return await verify_recording_async(path)
 
 
-def _size(path: Path) -> int:
+def _size_and_closed(path: Path) -> tuple[int, bool]:
+    """The file's size, and whether its writer has finished it (a WAV whose RIFF size
+    matches the file; any other format counts as finished once its size holds)."""
     try:
-        return path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(12)
+            size = os.fstat(handle.fileno()).st_size
     except OSError:
-        return 0
+        return 0, False
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return size, True
+    return size, int.from_bytes(head[4:8], "little") + 8 == size
 
 
 async def index_recording(

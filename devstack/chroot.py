@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from cli.devstack_mounts import safe_rmtree, unmount_all_under
+from devstack.mounts import safe_rmtree, unmount_all_under
 
 MARKER = ".hotline12330-provisioned"
 SUITE = "sid"  # Asterisk 22 is not in bookworm

@@ -1,4 +1,4 @@
-"""`hotline12330 call`: place a simulated call through the real Asterisk dev stack.
+"""`python -m devstack call`: place a simulated call through the real Asterisk dev stack.
 
 AMI Originate of Local/<dialled>@hotline12330-inbound; the caller leg sends DTMF and
 plays speech, simulated operators answer, are busy or do not answer. Prints what
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    from cli.devstack_ami import AmiError
+    from devstack.ami import AmiError
 
     try:
         report = asyncio.run(_call(settings, args))
@@ -56,8 +56,8 @@ async def _call(settings, args: argparse.Namespace) -> dict[str, object]:
     from sqlalchemy.engine import make_url
 
     from agi.flow.prompts import wav_seconds
-    from cli.call_report import wait_for_call_report
-    from cli.devstack_ami import SimulatedCaller, originate_and_wait
+    from devstack.ami import SimulatedCaller, originate_and_wait
+    from devstack.call_report import wait_for_call_report
     from models.calls import Call
     from recordings.names import GREETING
 

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cli.devstack_chroot import is_provisioned, marker_info, provision
-from cli.devstack_mounts import bind_mount, mount_proc, mounts_under, unmount_all_under
 from config.settings import Settings
+from devstack.chroot import is_provisioned, marker_info, provision
+from devstack.mounts import bind_mount, mount_proc, mounts_under, unmount_all_under
 
 STATIC_CONF_DIR = Path(__file__).resolve().parents[1] / "asterisk-conf"
 # Changing these needs a restart; everything else is applied by `core reload`.

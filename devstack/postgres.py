@@ -240,7 +240,7 @@ def _initdb(cluster: Cluster, bin_dir: Path, log: Log) -> None:
     if any(cluster.data.iterdir()):
         raise PostgresError(
             f"{cluster.data} is not empty but holds no cluster (no PG_VERSION); "
-            "remove it and run `hotline12330 postgres up` again"
+            "remove it and run `python -m devstack postgres up` again"
         )
     log(f"initialising a PostgreSQL cluster in {cluster.data}")
     password = secrets.token_urlsafe(24)
@@ -284,7 +284,7 @@ def _write_settings(cluster: Cluster) -> None:
     uid, gid = _postgres_ids()
     path = cluster.data / CONF_NAME
     path.write_text(
-        "# Written by `hotline12330 postgres up` on every run; edit the code, not this file.\n"
+        "# Written by `python -m devstack postgres up` on every run; edit the code, not this.\n"
         f"listen_addresses = '{HOST}'\n"
         f"port = {cluster.port}\n"
         "unix_socket_directories = ''  # TCP only: no socket path to share with the system\n"

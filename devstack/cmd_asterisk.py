@@ -1,4 +1,4 @@
-"""`hotline12330 asterisk up|down|status|cli CMD`: the Asterisk 22 dev stack."""
+"""`python -m devstack asterisk up|down|status|cli CMD`: the Asterisk 22 dev stack."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli import devstack_asterisk as stack
-from cli.devstack_chroot import ProvisionError
-from cli.devstack_config import generated_files
-from cli.devstack_mounts import MountError
+from config.asterisk_files import generated_files
 from config.asterisk_gen import GeneratorError
 from config.problems import ConfigInvalid
 from config.settings import load_settings
+from devstack import asterisk as stack
+from devstack.chroot import ProvisionError
+from devstack.mounts import MountError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

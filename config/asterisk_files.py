@@ -1,9 +1,10 @@
-"""The generated Asterisk files for given settings (shared by `asterisk up`,
-`asterisk-config` and the test fixture)."""
+"""The Asterisk files the service ships: the generated ones for given settings and the
+static includable ones (shared by `asterisk-config`, the dev stack and the tests)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from importlib import resources
 
 from config.asterisk_fallback import FALLBACK_FILE, fallback_conf
 from config.asterisk_gen import generate, options_from_settings
@@ -13,6 +14,11 @@ from config.model import CalendarOverrides, Directory
 from config.problems import ConfigInvalid, Report
 from config.settings import Settings
 from routing.local_time import CHINA_TZ
+
+# Package data (symlinks to asterisk-conf/ in the repository), so an installed wheel has
+# them too; the dev stack's top-level files stay in asterisk-conf/ and are not shipped.
+INCLUDABLE_PACKAGE = "config.asterisk_static"
+INCLUDABLE_FILES = ("hotline12330-extensions.conf", "hotline12330-pjsip.conf")
 
 
 def load_directory(settings: Settings) -> Directory:
@@ -67,3 +73,9 @@ def generated_files(
     )
     files = generate(load_directory(settings), options)
     return {**files, **fallback_file(settings, today)}
+
+
+def includable_files() -> dict[str, str]:
+    """The static files an existing Asterisk/FreePBX #includes beside the generated ones."""
+    package = resources.files(INCLUDABLE_PACKAGE)
+    return {name: (package / name).read_text(encoding="utf-8") for name in INCLUDABLE_FILES}

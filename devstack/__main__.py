@@ -1,0 +1,5 @@
+import sys
+
+from devstack.main import main
+
+sys.exit(main())
