@@ -28,14 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from backoffice.usage_report import build_report
 from config.loader import load_config
 from config.settings import load_settings
-from console.usage_report import HalfYear, build_report
 from migrations import upgrade
 from models.call_log import CallLogEntry, CallLogIpType
 from models.calls import Call, CallOutcome
 from models.db import make_engine, session_factory
 from models.seed import seed_categories
+from routing.half_year import HalfYear
 
 PERIOD = HalfYear(2026, 1)
 CN = dt.timezone(dt.timedelta(hours=8))

@@ -9,14 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import true
 
+from backoffice.usage_report import build_report
+from backoffice.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
 from config.loader import load_config
 from config.problems import ConfigInvalid
 from config.settings import load_settings
-from console.usage_report import HalfYear, build_report
-from console.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
 from models.base import utc_now
 from models.calls import Call
 from models.db import make_engine, session_factory
+from routing.half_year import HalfYear
 from routing.local_time import CHINA_TZ
 
 

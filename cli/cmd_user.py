@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from backoffice.passwords import WeakPassword
+from backoffice.users import InvalidUser, save_user
 from config.loader import ConfigInvalid, load_config
 from config.settings import SettingsError, load_settings
-from console.passwords import WeakPassword
-from console.users import InvalidUser, save_user
 from models.db import make_engine, session_factory
 from models.users import Role, User
 

@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
+from backoffice.scope import NotInScope
 from config.holder import ConfigHolder
 from config.settings import Settings
 from console import (
@@ -29,7 +30,6 @@ from console import (
     routes_voicemail,
 )
 from console.body_limit import BodyLimit
-from console.scope import NotInScope
 from console.web import (
     ConsoleContext,
     CsrfRefused,

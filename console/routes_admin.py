@@ -8,12 +8,11 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from console.audit import audit_query, record
-from console.calls import local_day_bounds
-from console.passwords import WeakPassword
-from console.routes_quality import SUPERVISING, _date
-from console.scope import NotInScope, require_role, visible_centres
-from console.users import InvalidUser, save_user
+from backoffice.audit import audit_query, record
+from backoffice.passwords import WeakPassword
+from backoffice.scope import SUPERVISING, NotInScope, require_role, visible_centres
+from backoffice.users import InvalidUser, save_user
+from console.forms import form_date
 from console.web import (
     DB,
     ConsoleContext,
@@ -25,6 +24,7 @@ from console.web import (
     viewer,
 )
 from models.users import ConsoleSession, Role, User
+from routing.local_time import local_day_bounds
 
 AUDIT_PAGE = 300
 
@@ -41,8 +41,8 @@ def routes() -> APIRouter:
         require_role(who.user, *SUPERVISING)
         params = request.query_params
         errors: list[str] = []
-        since = _date((params.get("from") or "").strip(), "开始", errors)
-        until = _date((params.get("to") or "").strip(), "结束", errors)
+        since = form_date((params.get("from") or "").strip(), "开始", errors)
+        until = form_date((params.get("to") or "").strip(), "结束", errors)
         call_raw = (params.get("call") or "").strip()
         call_id = int(call_raw) if call_raw.isdigit() and len(call_raw) <= 12 else None
         if call_raw and call_id is None:

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from console.auth import LoginBusy, LoginFailed, LoginThrottled, csrf_matches, log_out, sign_in
+from backoffice.auth import LoginBusy, LoginFailed, LoginThrottled, csrf_matches, log_out, sign_in
 from console.web import (
     DB,
     LOGIN_CSRF_COOKIE,

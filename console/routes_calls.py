@@ -7,13 +7,12 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.audit import record
-from console.calls import call_in_scope, pending_calls, recordings_of, today_calls
-from console.scope import NotInScope
+from backoffice.audit import record
+from backoffice.calls import call_in_scope, pending_calls, recordings_of, today_calls
+from console.forms import categories, parse_call_id
 from console.web import DB, ConsoleContext, Viewer, context, field, form_with_csrf, render, viewer
 from models.call_log import CallLogEntry, log_entry_of
 from models.call_log_edit import InvalidLogEntry, save_call_log
-from models.categories import CategoryEntry
 from models.quality import Evaluation, UndercoverResult
 from models.voicemail import Voicemail
 
@@ -25,24 +24,6 @@ REQUIRED = {
     "service_type": "服务类型",
     "ip_types": "知识产权类别",
 }
-
-
-def parse_call_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
-        raise NotInScope(raw)
-    return int(raw)
-
-
-def categories(session: Session) -> dict[str, list[CategoryEntry]]:
-    rows = session.scalars(
-        select(CategoryEntry)
-        .where(CategoryEntry.is_active.is_(True))
-        .order_by(CategoryEntry.list_name, CategoryEntry.sort_order, CategoryEntry.id)
-    )
-    lists: dict[str, list[CategoryEntry]] = {}
-    for row in rows:
-        lists.setdefault(row.list_name, []).append(row)
-    return lists
 
 
 def form_values(entry: CallLogEntry | None) -> dict[str, object]:

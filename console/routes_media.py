@@ -26,11 +26,11 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.audit import REPEAT_WINDOW, record
+from backoffice.audit import REPEAT_WINDOW, record
+from backoffice.files import file_under
+from backoffice.scope import NotInScope, may_see
+from backoffice.voicemail_inbox import voicemail_in_scope
 from console.byte_range import RangeRefused, plan
-from console.files import file_under
-from console.scope import NotInScope, may_see
-from console.voicemail_inbox import voicemail_in_scope
 from console.web import DB, ConsoleContext, Viewer, context, viewer
 from models.recordings import Recording
 

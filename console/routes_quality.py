@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.audit import record
-from console.calls import FLAGS, CallFilters, call_in_scope, search
-from console.evaluations import InvalidEvaluation, save_evaluation, summaries
-from console.routes_calls import categories, parse_call_id
-from console.scope import NotInScope, may_see, require_role, visible_centres
-from console.spot_checks import InvalidSample, create_sample
-from console.undercover import InvalidUndercover, mark_undercover, undercover_calls
+from backoffice.audit import record
+from backoffice.calls import FLAGS, CallFilters, call_in_scope, search
+from backoffice.evaluations import InvalidEvaluation, save_evaluation, summaries
+from backoffice.scope import SUPERVISING, NotInScope, may_see, require_role, visible_centres
+from backoffice.spot_checks import InvalidSample, create_sample
+from backoffice.undercover import InvalidUndercover, mark_undercover, undercover_calls
+from console.forms import categories, form_date, parse_call_id
 from console.web import (
     DB,
     ConsoleContext,
@@ -32,30 +32,9 @@ from console.web import (
 from models.calls import Call, CallOutcome
 from models.categories import CategoryEntry
 from models.quality import Evaluation, SampleStratum, SpotCheck
-from models.users import Role
 from routing.local_time import in_china
 
-SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 _DIGITS = re.compile(r"^[0-9]{1,20}$")
-
-
-# Every date a form or query takes: far enough for any call, near enough that day bounds
-# in China time never overflow (0001-01-01 and 9999-12-31 did: a 500).
-EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-
-
-def _date(raw: str, label: str, errors: list[str]) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError:
-        errors.append(f"{label}日期无效：{raw[:20]}")
-        return None
-    if not EARLIEST <= day <= LATEST:
-        errors.append(f"{label}日期须在 {EARLIEST} 至 {LATEST} 之间：{raw[:20]}")
-        return None
-    return day
 
 
 def _tristate(raw: str) -> bool | None:
@@ -93,8 +72,8 @@ def parse_filters(params, session: Session, centre_ids: set[str]) -> tuple[CallF
         ).all()
         ip_types = (code, *children)
     filters = CallFilters(
-        date_from=_date(get("from"), "开始", errors),
-        date_to=_date(get("to"), "结束", errors),
+        date_from=form_date(get("from"), "开始", errors),
+        date_to=form_date(get("to"), "结束", errors),
         centre=centre,
         outcome=outcome,
         service_type=get("service_type") or None,
@@ -157,8 +136,8 @@ def routes() -> APIRouter:
         require_role(who.user, *SUPERVISING)
         centres = centres_in_scope(who, ctx)
         errors: list[str] = []
-        period_from = _date(field(form, "from"), "开始", errors)
-        period_to = _date(field(form, "to"), "结束", errors)
+        period_from = form_date(field(form, "from"), "开始", errors)
+        period_to = form_date(field(form, "to"), "结束", errors)
         if period_from is None or period_to is None:
             errors.append("请填写抽查期间")
         chosen = [c for c in form.get("centres", []) if isinstance(c, str) and c]

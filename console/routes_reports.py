@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from console.audit import record
-from console.routes_quality import SUPERVISING
-from console.scope import centre_condition, require_role
-from console.usage_report import HalfYear, UsageReport, build_report
-from console.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
+from backoffice.audit import record
+from backoffice.scope import SUPERVISING, centre_condition, require_role
+from backoffice.usage_report import UsageReport, build_report
+from backoffice.usage_workbook import SUMMARY_COLUMNS, summary_rows, workbook_bytes
 from console.web import DB, ConsoleContext, Viewer, centres_in_scope, context, render, viewer
 from models.calls import Call
+from routing.half_year import HalfYear
 from routing.local_time import CHINA_TZ
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from console.audit import record
-from console.voicemail_inbox import InvalidHandling, handle, inbox, voicemail_in_scope
+from backoffice.audit import record
+from backoffice.voicemail_inbox import InvalidHandling, handle, inbox, voicemail_in_scope
 from console.web import DB, ConsoleContext, Viewer, context, field, form_with_csrf, render, viewer
 
 

@@ -15,14 +15,14 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from backoffice.audit import Requester
+from backoffice.auth import ThrottlePolicy, csrf_matches, session_for
+from backoffice.calls import pending_count
+from backoffice.scope import may_see
 from config.holder import ConfigHolder
 from config.model import Centre
 from config.settings import Settings
 from console import labels
-from console.audit import Requester
-from console.auth import ThrottlePolicy, csrf_matches, session_for
-from console.calls import pending_count
-from console.scope import may_see
 from models.users import ConsoleSession, Role, User
 from routing.local_time import CHINA_TZ
 

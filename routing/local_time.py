@@ -13,3 +13,9 @@ def in_china(at: dt.datetime) -> dt.datetime:
     if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
         raise ValueError(f"naive datetime {at.isoformat()}: pass an aware datetime")
     return at.astimezone(CHINA_TZ)
+
+
+def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of the China-time calendar day `day`, as aware datetimes."""
+    start = dt.datetime.combine(day, dt.time(), CHINA_TZ)
+    return start, start + dt.timedelta(days=1)

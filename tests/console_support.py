@@ -14,11 +14,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from backoffice.users import save_user
 from config.holder import ConfigHolder
 from config.loader import load_config
 from config.settings import Settings, load_settings
 from console.app import create_app
-from console.users import save_user
 from console.web import SESSION_COOKIE
 from models.calls import CallOutcome
 from models.recordings import RecordingStatus

@@ -21,9 +21,9 @@ from console_support import (
 )
 from sqlalchemy import func, select, text
 
+from backoffice.spot_checks import redraw
+from backoffice.voicemail_inbox import handle, inbox
 from config.model import CalendarOverrides
-from console.spot_checks import redraw
-from console.voicemail_inbox import handle, inbox
 from models import (
     AuditEntry,
     Call,

@@ -28,9 +28,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
+from backoffice.auth import ThrottlePolicy, sign_in
 from config.settings import SettingsError
 from console.app import create_app
-from console.auth import ThrottlePolicy, sign_in
 from console.server import ConsoleServer, console_engine
 from console.web import SESSION_COOKIE, ConsoleContext, transaction
 from models import AuditEntry, Voicemail, VoicemailStatus

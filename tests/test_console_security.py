@@ -26,9 +26,9 @@ from console_support import (
 )
 from sqlalchemy import select
 
-import console.auth
+import backoffice.auth
+from backoffice.passwords import verify_password
 from config.settings import SettingsError, load_settings
-from console.passwords import verify_password
 from console.server import ConsoleServer
 from models import AuditEntry, Call
 from models.users import LoginAttempt, Role
@@ -142,7 +142,7 @@ def test_concurrent_wrong_passwords_get_no_more_checks_than_the_limit(env, monke
             with guard:
                 running[0] -= 1
 
-    monkeypatch.setattr(console.auth, "verify_password", counted)
+    monkeypatch.setattr(backoffice.auth, "verify_password", counted)
     clients = [app_client(settings, sessions, app=app, address="10.0.0.9") for _ in range(24)]
     tokens = [csrf_of(client.get("/login").text) for client in clients]
     start = threading.Barrier(len(clients))

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.files import file_under
+from backoffice.passwords import WeakPassword, hash_password, verify_password
+from backoffice.sampling import draw
 from cli.main import main
 from config.evaluation_file import load_evaluation_form
 from config.model import CalendarOverrides
 from config.problems import ConfigInvalid
 from config.settings import DEFAULTS_DIR, SettingsError, load_settings
-from console.files import file_under
 from console.labels import open_reason_zh
-from console.passwords import WeakPassword, hash_password, verify_password
-from console.sampling import draw
-from console.workdays import callback_due, nth_working_day_after
+from routing.working_days import callback_due, nth_working_day_after
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 

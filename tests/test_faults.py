@@ -48,9 +48,9 @@ from ports import free_port
 from agi import contract
 from agi.app import Service
 from agi.flow.prompts import wav_seconds
+from backoffice.auth import ThrottlePolicy, sign_in
 from config.asterisk_gen import globals_conf, options_from_settings
 from console.app import create_app
-from console.auth import ThrottlePolicy, sign_in
 from console.server import ConsoleServer, console_engine
 from devstack.ami import CallResult
 from devstack.call_report import call_report, wait_for_call_report

@@ -13,14 +13,15 @@ from console_support import add_user, app_client, console_settings, login, make_
 from openpyxl import load_workbook
 from sqlalchemy import select, true
 
+from backoffice.usage_report import COUNTED, _usage_columns, build_report
+from backoffice.usage_workbook import workbook_bytes
 from cli.main import main
 from config.loader import load_config
-from console.usage_report import COUNTED, HalfYear, _usage_columns, build_report
-from console.usage_workbook import workbook_bytes
 from models import AuditEntry, Call, CallOutcome, Voicemail
 from models.call_log_edit import save_call_log
 from models.repository import create_call, mark_voicemail_handled, set_call_routing
 from models.users import Role
+from routing.half_year import HalfYear
 
 CN = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=CN)

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from backoffice.scope import NotInScope, centre_condition, may_see
 from config.model import CalendarOverrides
-from console.scope import NotInScope, centre_condition, may_see
-from console.workdays import callback_due, is_overdue
 from models.base import utc_now
 from models.calls import Call
 from models.repository import mark_voicemail_handled
 from models.users import User
 from models.voicemail import Voicemail, VoicemailStatus
+from routing.working_days import callback_due, is_overdue
 
 NOTE_LENGTH = 2000
 

@@ -11,6 +11,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from models.users import Role, User
 
+# The roles that search, sample, score and report on the calls of their centres.
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+
 
 class NotInScope(LookupError):
     """Missing, or not the user's to see: the console answers 404 either way."""

@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.scope import centre_condition
+from backoffice.scope import centre_condition
 from models.base import utc_now
 from models.calls import Call
 from models.quality import UndercoverResult, UndercoverVerdict

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
+from backoffice.scope import centre_condition
 from config.evaluation_file import EvaluationForm
-from console.scope import centre_condition
 from models.base import utc_now
 from models.call_log import log_entry_of
 from models.calls import Call

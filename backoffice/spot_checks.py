@@ -8,14 +8,14 @@ from collections import defaultdict
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from console.calls import local_day_bounds
-from console.sampling import draw, new_seed
-from console.scope import centre_condition
+from backoffice.sampling import draw, new_seed
+from backoffice.scope import centre_condition
 from models.call_log import CallLogEntry
 from models.calls import Call, CallOutcome
 from models.quality import SampleStratum, SpotCheck, SpotCheckItem
 from models.recordings import Recording, RecordingStatus
 from models.users import User
+from routing.local_time import local_day_bounds
 
 MAX_PER_GROUP = 100
 NO_OPERATOR = "（未记录接线员）"

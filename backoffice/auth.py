@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.audit import Requester, record
-from console.passwords import verify_password
+from backoffice.audit import Requester, record
+from backoffice.passwords import verify_password
 from models.base import utc_now
 from models.users import ConsoleSession, LoginAttempt, User
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from console.passwords import hash_password
+from backoffice.passwords import hash_password
 from models.users import ConsoleSession, Role, User, UserCentre
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")

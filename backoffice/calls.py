@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, func, not_, select
 from sqlalchemy.orm import Session, selectinload
 
-from console.scope import NotInScope, centre_condition, may_see
+from backoffice.scope import NotInScope, centre_condition, may_see
 from models.call_log import (
     OUTCOMES_NEEDING_LOG,
     CallLogEntry,
@@ -20,7 +20,7 @@ from models.call_log import (
 from models.calls import Call, CallOutcome
 from models.recordings import Recording, RecordingStatus
 from models.users import User
-from routing.local_time import CHINA_TZ
+from routing.local_time import CHINA_TZ, local_day_bounds
 
 SEARCH_LIMIT = 500
 
@@ -49,11 +49,6 @@ class CallRow:
     @property
     def pending(self) -> bool:
         return self.log_state in (LogState.MISSING, LogState.INCOMPLETE)
-
-
-def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(), CHINA_TZ)
-    return start, start + dt.timedelta(days=1)
 
 
 def _rows(session: Session, query: Select[tuple[Call]]) -> list[CallRow]:

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from console.usage_report import CentreUsage, UsageReport
+from backoffice.usage_report import CentreUsage, UsageReport
 from routing.local_time import in_china
 
 CATEGORY_SHEETS = {
