@@ -38,7 +38,7 @@ class Flow:
     inbound: str
     call_context: str
     step_priority: int  # the route step: the AGI, or the first line of the twin's block
-    step_length: int  # priorities the route step takes
+    step_end: int  # the priority that ends it: ringing starts (after the greeting)
 
 
 @dataclass
@@ -70,10 +70,10 @@ class CallTrace:
 
     @property
     def step_seconds(self) -> float | None:
-        """The route step as Asterisk ran it: its Newexten to the next step's."""
+        """The route step and the greeting as Asterisk ran them: from the AGI's (or the
+        twin block's) Newexten to the one that starts ringing."""
         start = next((t for t, p in self.steps if p == self.flow.step_priority), None)
-        after = self.flow.step_priority + self.flow.step_length
-        end = next((t for t, p in self.steps if p >= after), None)
+        end = next((t for t, p in self.steps if p >= self.flow.step_end), None)
         return None if start is None or end is None else end - start
 
     def failure(self) -> str:

@@ -59,8 +59,8 @@ TWIN_HANGUP = "hotline12330-bench-twin-hangup"
 BENCH_TRUNK = "trunk-bench"
 MAX_LINES = 100  # what allowed_line_count accepts
 # The call AGI's work in plain dialplan: reading its arguments, setting the route (values
-# the bench passes in as BENCH_*; the AGI does it in one EXEC MSet), STREAM FILE of the
-# greeting, GREETING_DONE, and the AGISTATUS the AGI application sets.
+# the bench passes in as BENCH_*; the AGI does it in one EXEC MSet) and the AGISTATUS the
+# AGI application sets. Both flows then play the greeting at the dialplan's ring label.
 TWIN_BLOCK = (
     "Set(BENCH_LINKEDID=${CHANNEL(linkedid)})",
     "Set(BENCH_TEST_CALL=${HOTLINE_TEST_CALL})",
@@ -72,8 +72,6 @@ TWIN_BLOCK = (
     "Set(HOTLINE_VM_PROMPT=${BENCH_VM_PROMPT})",
     "Set(HOTLINE_GREETING=${BENCH_GREETING})",
     "Set(HOTLINE_ROUTE_ACTION=ring)",
-    "Playback(${HOTLINE_GREETING})",
-    "Set(HOTLINE_GREETING_DONE=1)",
     "Set(AGISTATUS=SUCCESS)",  # what the AGI application leaves behind
 )
 
@@ -90,6 +88,7 @@ class Twin:
     conf: str  # the dialplan file
     agi_priority: int  # priority of the call AGI in [hotline12330-call] (and the twin block)
     block_length: int  # priorities the twin's block takes where the AGI took 1
+    ringing_priority: int  # priority of Set(HOTLINE_OUTCOME=ringing) in [hotline12330-call]
 
 
 def _context(text: str, name: str) -> str:
@@ -130,6 +129,7 @@ def make_twin(extensions_text: str) -> Twin:
     hangup = _context(extensions_text, "hotline12330-hangup")
     agi_call = "same => n,AGI(${HOTLINE12330_AGI}/call,"
     agi_priority = _priority_of(call, agi_call)
+    ringing_priority = _priority_of(call, "Set(HOTLINE_OUTCOME=ringing)")
 
     inbound = inbound.replace("[hotline12330-inbound]", f"[{TWIN_INBOUND}]")
     inbound = inbound.replace("Goto(hotline12330-call,", f"Goto({TWIN_CALL},")
@@ -150,10 +150,10 @@ def make_twin(extensions_text: str) -> Twin:
     header = (
         "; hotline12330-bench-twin.conf -- DEV STACK ONLY, written by bench/calls.py from\n"
         "; hotline12330-extensions.conf: the same flow with the call AGI replaced by plain\n"
-        "; Set() of the route and Playback of the greeting, and no hangup AGI.\n\n"
+        "; Set() of the route, and no hangup AGI.\n\n"
     )
     conf = header + "\n".join(part.rstrip() + "\n" for part in (inbound, call, hangup))
-    return Twin(conf, agi_priority, len(TWIN_BLOCK))
+    return Twin(conf, agi_priority, len(TWIN_BLOCK), ringing_priority)
 
 
 # ---- settings, centres, prompts ---------------------------------------------------------------

@@ -202,8 +202,12 @@ async def sample_peaks(pid: int, peaks: list[int]) -> None:
 
 
 def flows(twin: Twin) -> tuple[Flow, Flow]:
-    twin_flow = Flow("twin", TWIN_INBOUND, TWIN_CALL, twin.agi_priority, twin.block_length)
-    real = Flow("real", "hotline12330-inbound", "hotline12330-call", twin.agi_priority, 1)
+    shift = twin.block_length - 1  # the twin's block is longer than the one AGI line
+    twin_flow = Flow(
+        "twin", TWIN_INBOUND, TWIN_CALL, twin.agi_priority, twin.ringing_priority + shift
+    )
+    real_inbound, real_call = "hotline12330-inbound", "hotline12330-call"
+    real = Flow("real", real_inbound, real_call, twin.agi_priority, twin.ringing_priority)
     return twin_flow, real
 
 

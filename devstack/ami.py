@@ -88,6 +88,21 @@ class CallResult:
                 return after - at
         return None
 
+    def seconds_between(self, first: str, then: str) -> float | None:
+        """From the first `first` application's Newexten to the next `then` one's."""
+        start = next((at for at, app in self.app_times if app == first), None)
+        if start is None:
+            return None
+        return next((at - start for at, app in self.app_times if app == then and at >= start), None)
+
+    def greeted_before_ringing(self) -> bool:
+        """Whether a Playback ran (the dialplan's greeting: the AGI's STREAM FILE sets no
+        PLAYBACKSTATUS) before the call started ringing."""
+        names = [(name, value) for name, value in self.history]
+        played = ("PLAYBACKSTATUS", "SUCCESS")
+        ringing = ("HOTLINE_OUTCOME", "ringing")
+        return played in names and ringing in names and names.index(played) < names.index(ringing)
+
 
 def new_uniqueid(system_name: str = "") -> str:
     """A uniqueid shaped like Asterisk's own (<epoch>.<n>), safe as a recording name;

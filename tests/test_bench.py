@@ -90,6 +90,10 @@ def test_call_bench_twin_is_the_shipped_flow_with_the_agi_replaced():
     priorities = [line for line in lines if line.startswith(("exten =>", "same => n"))]
     assert priorities[twin.agi_priority - 1] == f"same => n,{TWIN_BLOCK[0]}"
     assert twin.block_length == len(TWIN_BLOCK)
+    # ... and ends where both flows start ringing, after the dialplan's greeting.
+    ringing = twin.ringing_priority + twin.block_length - 1
+    assert priorities[ringing - 1] == "same => n,Set(HOTLINE_OUTCOME=ringing)"
+    assert "Playback(${HOTLINE_GREETING})" in priorities[ringing - 2]
 
 
 def _trace(**kw):

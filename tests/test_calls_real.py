@@ -69,7 +69,7 @@ SCENARIOS = [
         "answered",
         "bj",
         {"code": "open_hours"},
-        ("greeting_played", "handoff"),
+        ("greeting_by_dialplan", "handoff"),
         answered=True,
     ),
     Row(
@@ -80,7 +80,7 @@ SCENARIOS = [
         "voicemail",
         "bj",
         {"code": "open_hours"},
-        ("greeting_played",),
+        ("greeting_by_dialplan",),
         voicemail=True,
     ),
     Row(
@@ -91,7 +91,7 @@ SCENARIOS = [
         "voicemail",
         "bj",
         {"code": "open_hours"},
-        ("greeting_played",),
+        ("greeting_by_dialplan",),
         voicemail=True,
     ),
     Row(
@@ -103,7 +103,7 @@ SCENARIOS = [
         "bj",
         {"code": "closed_holiday", "name": "国庆节"},
         ("handoff",),
-        ("greeting_played",),
+        ("greeting_played", "greeting_by_dialplan"),
         voicemail=True,
     ),
     Row(
@@ -114,7 +114,7 @@ SCENARIOS = [
         "answered",
         "bj",
         {"code": "open_makeup_day", "date": "2026-02-14"},
-        ("greeting_played",),
+        ("greeting_by_dialplan",),
         answered=True,
     ),
     Row(
@@ -126,7 +126,7 @@ SCENARIOS = [
         "bj",
         {"code": "closed_weekend"},
         (),
-        ("greeting_played",),
+        ("greeting_played", "greeting_by_dialplan"),
         voicemail=True,
     ),
     Row(
@@ -222,6 +222,8 @@ async def test_call_scenario(row: Row, stack, service, live_settings, capsys):
     steps = [e["step"] for e in report["events"]]
     for step in row.events:
         assert step in steps
+    if "greeting_by_dialplan" in row.events:  # and Asterisk did play it, before ringing
+        assert result.greeted_before_ringing(), result.history
     for step in row.absent_events:
         assert step not in steps
     if row.menu:

@@ -119,4 +119,7 @@ async def route_call(ctx: CallContext, config: LoadedConfig, at: dt.datetime) ->
         reason=state.reason,
     )
     if ring and not greeted:
-        await play_greeting(ctx, centre)
+        # The dialplan plays it (Playback at its ring label), as it does for a dead
+        # server: each AGI round trip waits for the channel's thread to be scheduled
+        # again, which on a loaded machine costs far more than the command itself.
+        ctx.event("greeting_by_dialplan", prompt=ctx.prompts.greeting(centre))

@@ -23,7 +23,7 @@ async def hand_off(ctx: CallContext, centre: Centre, *, ring: bool) -> None:
     if ring:
         values[contract.QUEUE] = centre.queue_name
         values[contract.RING_TIMEOUT] = centre.ring_timeout
-        # The dialplan plays it when the AGI ended before the greeting did.
+        # The dialplan plays it unless the AGI did (before a shared code's menu).
         values[contract.GREETING] = ctx.prompts.greeting(centre)
     action = contract.ROUTE_RING if ring else contract.ROUTE_VOICEMAIL
     values[contract.ROUTE_ACTION] = action
