@@ -15,8 +15,8 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 
 import structlog
-from panoramisk import Manager
 
+from agi.ami_link import AmiLink, AmiLinkError
 from agi.fallback_refresh import FallbackRefreshError, refresh_fallback
 from agi.flow.call import handle_call
 from agi.flow.handoff import flag_agi_failed
@@ -81,7 +81,7 @@ class Service:
         self.health = HealthServer(
             self.status, host=settings.health_host, port=settings.health_port
         )
-        self.ami_connected = False
+        self.ami = AmiLink(settings)
         self.journal_stats: JournalStats | None = None
         self.started_at: dt.datetime | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -107,7 +107,7 @@ class Service:
             "sessions": self.agi.active_sessions,
             "sessions_total": self.agi.sessions_total,
             "sessions_failed": self.agi.sessions_failed,
-            "ami_connected": self.ami_connected,
+            "ami_connected": self.ami.connected,
             "agi_port": self.agi.port,
             "journal": {
                 "depth": stats.depth if stats else None,
@@ -136,7 +136,7 @@ class Service:
         if reconcile_on_start:
             self._spawn(self._reconcile_often())
         if watch_ami:  # the AMI side: reachability, and the dialplan's fallback data
-            self._spawn(self._watch_ami())
+            self._spawn(self.ami.run())
             self._spawn(self._refresh_fallback_often())
         log.info(
             "service.started",
@@ -216,7 +216,13 @@ class Service:
         config = self.services.config.current
         today = in_china(self.services.clock()).date()  # routing decides in China time
         try:
-            await refresh_fallback(self.settings, config.directory, config.calendar, today)
+            await refresh_fallback(
+                self.settings,
+                config.directory,
+                config.calendar,
+                today,
+                reload=self._reload_dialplan,
+            )
         except FallbackRefreshError as exc:
             log.error("service.fallback_refresh_failed", error=str(exc)[:300])
 
@@ -238,27 +244,11 @@ class Service:
                 await task
         await self.close_log(deadline)
 
-    async def _watch_ami(self) -> None:
-        """Keep an AMI login to report Asterisk's reachability on /health."""
-        settings = self.settings
-        while True:
-            manager = Manager(
-                host=settings.ami_host,
-                port=settings.ami_port,
-                username=settings.ami_user,
-                secret=settings.ami_secret,
-                ping_delay=10,
-                loop=asyncio.get_running_loop(),
+    async def _reload_dialplan(self, settings: Settings) -> None:
+        """Reload of pbx_config over the service's one AMI link (its `config` class)."""
+        try:
+            await self.ami.send(
+                {"Action": "Reload", "Module": "pbx_config"}, wait=settings.ami_timeout
             )
-            manager.connection_lost = lambda exc: None  # we reconnect ourselves
-            try:
-                await asyncio.wait_for(manager.connect(), settings.ami_timeout)
-                reply = await asyncio.wait_for(
-                    manager.send_action({"Action": "Ping"}), settings.ami_timeout
-                )
-                self.ami_connected = reply.get("Response") == "Success"
-            except (OSError, TimeoutError):
-                self.ami_connected = False
-            finally:
-                manager.close()
-            await asyncio.sleep(15 if self.ami_connected else 5)
+        except AmiLinkError as exc:
+            raise FallbackRefreshError(str(exc)) from exc

@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="name",
         required=True,
         metavar="NAME",
-        help="greeting, voicemail, fallback-greeting, invalid, timeout, goodbye, menu-<area code>, "
+        help="greeting, voicemail, fallback-greeting, invalid, timeout, menu-<area code>, "
         "or any name of lowercase letters, digits and '-'",
     )
     imported.add_argument(

@@ -69,10 +69,6 @@ class StackPaths:
         return self.root / "var/log/asterisk/cdr-csv/Master.csv"
 
     @property
-    def cel_csv(self) -> Path:
-        return self.root / "var/log/asterisk/cel-custom/Master.csv"
-
-    @property
     def voicemail_spool(self) -> Path:
         """Mailboxes of context hotline12330: <box>/INBOX/msgNNNN.{wav,txt}."""
         return self.root / "var/spool/asterisk/voicemail/hotline12330"
@@ -168,7 +164,7 @@ def responds(paths: StackPaths) -> bool:
 
 
 def _start(paths: StackPaths, log: Log, timeout: float) -> int:
-    for directory in ("run/asterisk", "var/log/asterisk/cdr-csv", "var/log/asterisk/cel-custom"):
+    for directory in ("run/asterisk", "var/log/asterisk/cdr-csv"):
         (paths.root / directory).mkdir(parents=True, exist_ok=True)
     with paths.console_log.open("ab") as console:
         process = subprocess.Popen(

@@ -41,7 +41,7 @@ class CallOutcome(enum.StrEnum):
 
 class CallSource(enum.StrEnum):
     AGI = "agi"  # written live by the FastAGI server
-    RECONCILED = "reconciled"  # rebuilt afterwards from Asterisk's CDR/CEL
+    RECONCILED = "reconciled"  # rebuilt afterwards from Asterisk's CDR
 
 
 class Call(Base):

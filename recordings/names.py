@@ -15,10 +15,9 @@ VOICEMAIL = "voicemail"
 FALLBACK_GREETING = "fallback-greeting"
 INVALID = "invalid"
 TIMEOUT = "timeout"
-GOODBYE = "goodbye"
 
 # Played by the call flow whatever the centres are.
-STANDARD_PROMPTS = (GREETING, VOICEMAIL, FALLBACK_GREETING, INVALID, TIMEOUT, GOODBYE)
+STANDARD_PROMPTS = (GREETING, VOICEMAIL, FALLBACK_GREETING, INVALID, TIMEOUT)
 
 MENU_PREFIX = "menu-"
 _SAFE_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")

@@ -22,7 +22,6 @@ SHORT_TEXTS = {
     "fallback-greeting": "暂无坐席，请留言",
     "invalid": "错误",
     "timeout": "超时",
-    "goodbye": "再见",
 }
 WORKDAY_10AM = "2026-11-25T10:00"  # a Wednesday
 # The greeting (with its recording notice) cannot be skipped: menu digits come after it.

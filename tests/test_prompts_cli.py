@@ -45,7 +45,7 @@ def digest(path: Path) -> str:
 def test_generate_then_up_to_date(settings_file: Path, capsys: pytest.CaptureFixture) -> None:
     assert hotline("prompt", "generate", "--config", str(settings_file)) == 0
     out = capsys.readouterr().out
-    for name in ("greeting", "voicemail", "fallback-greeting", "menu-021", "goodbye"):
+    for name in ("greeting", "voicemail", "fallback-greeting", "menu-021", "timeout"):
         assert f"generated {prompts_dir(settings_file) / name}.wav" in out
         assert (prompts_dir(settings_file) / f"{name}.wav").is_file()
 
@@ -120,7 +120,7 @@ def test_import_of_garbage_fails_cleanly(
     garbage = tmp_path / "voice.mp3"
     garbage.write_bytes(b"\xff\xfb" + bytes(range(256)) * 40)
     code = hotline(
-        "prompt", "import", str(garbage), "--as", "goodbye", "--config", str(settings_file)
+        "prompt", "import", str(garbage), "--as", "timeout", "--config", str(settings_file)
     )
     assert code == 1
     assert "error:" in capsys.readouterr().err
@@ -135,7 +135,7 @@ def test_list_reports_missing_prompts(settings_file: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     missing = {line.split()[0] for line in out.splitlines() if "missing" in line}
     assert missing == {
-        "greeting", "voicemail", "fallback-greeting", "invalid", "timeout", "goodbye", "menu-021",
+        "greeting", "voicemail", "fallback-greeting", "invalid", "timeout", "menu-021",
     }  # fmt: skip
 
 

@@ -75,8 +75,8 @@ def test_generates_every_prompt_in_telephony_format(tmp_path: Path) -> None:
 def test_long_texts_give_longer_prompts(tmp_path: Path) -> None:
     generate_default_prompts(tmp_path, [SHANGHAI_MENU])
     durations = {p.name: p.duration_seconds for p in list_prompts(tmp_path)}
-    # The greeting carries the recording notice; goodbye is one short sentence.
-    assert durations["greeting"] > 2 * durations["goodbye"]
+    # The greeting carries the recording notice; timeout is one short sentence.
+    assert durations["greeting"] > 2 * durations["timeout"]
     assert durations["menu-021"] > durations["invalid"]
 
 
@@ -127,14 +127,14 @@ def test_regenerating_keeps_unchanged_and_imported_prompts(tmp_path: Path) -> No
     write_loud_wav(source)
     import_prompt(tmp_path, source, "greeting")
     imported_hash = sha(tmp_path / "greeting.wav")
-    goodbye_hash = sha(tmp_path / "goodbye.wav")
+    timeout_hash = sha(tmp_path / "timeout.wav")
 
     assert generate_default_prompts(tmp_path, [SHANGHAI_MENU]) == []
     forced = generate_default_prompts(tmp_path, [SHANGHAI_MENU], overwrite=True)
 
     assert {p.stem for p in forced} == {*STANDARD_PROMPTS, "menu-021"} - {"greeting"}
     assert sha(tmp_path / "greeting.wav") == imported_hash
-    assert sha(tmp_path / "goodbye.wav") == goodbye_hash  # espeak-ng is deterministic
+    assert sha(tmp_path / "timeout.wav") == timeout_hash  # espeak-ng is deterministic
     sources = {p.name: p.source for p in list_prompts(tmp_path)}
     assert sources["greeting"] == "imported"
     assert sources["voicemail"] == "generated"
@@ -143,15 +143,15 @@ def test_regenerating_keeps_unchanged_and_imported_prompts(tmp_path: Path) -> No
 def test_edited_text_is_respoken_without_force(tmp_path: Path) -> None:
     texts = load_prompt_texts()
     generate_default_prompts(tmp_path, [], texts=texts)
-    before = sha(tmp_path / "goodbye.wav")
+    before = sha(tmp_path / "timeout.wav")
 
-    edited = dataclasses.replace(texts, texts={**texts.texts, "goodbye": "再见。"})
+    edited = dataclasses.replace(texts, texts={**texts.texts, "timeout": "您没有输入。"})
     written = generate_default_prompts(tmp_path, [], texts=edited)
 
-    assert [p.stem for p in written] == ["goodbye"]
-    assert sha(tmp_path / "goodbye.wav") != before
+    assert [p.stem for p in written] == ["timeout"]
+    assert sha(tmp_path / "timeout.wav") != before
     manifest = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert manifest["prompts"]["goodbye"]["text"] == "再见。"
+    assert manifest["prompts"]["timeout"]["text"] == "您没有输入。"
 
 
 def test_new_menu_prompt_is_added_for_a_new_shared_area_code(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_import_converts_to_telephony_wav(
     [
         ("greeting", "sh", "greeting-sh", 'centre.prompts.greeting = "greeting-sh"'),
         ("voicemail", "sh-pd", "voicemail-sh-pd", 'centre.prompts.voicemail = "voicemail-sh-pd"'),
-        ("goodbye", "tj", "goodbye-tj", ""),  # centres.toml has no per-centre goodbye
+        ("timeout", "tj", "timeout-tj", ""),  # centres.toml has no per-centre timeout
         ("greeting", None, "greeting", ""),
         ("menu-021", None, "menu-021", ""),
         ("new-year-notice", None, "new-year-notice", ""),
@@ -170,15 +170,15 @@ def test_bad_audio_is_refused_and_nothing_changes(tmp_path: Path, make, message:
     prompts_dir = tmp_path / "prompts"
     prompts_dir.mkdir()
     existing = sox_tone(tmp_path / "old.wav", 1.0, 8000, 1)
-    import_prompt(prompts_dir, existing, "goodbye")
-    before = hashlib.sha256((prompts_dir / "goodbye.wav").read_bytes()).hexdigest()
+    import_prompt(prompts_dir, existing, "invalid")
+    before = hashlib.sha256((prompts_dir / "invalid.wav").read_bytes()).hexdigest()
     manifest_before = (prompts_dir / MANIFEST_NAME).read_bytes()
 
     with pytest.raises(PromptError, match=message):
-        import_prompt(prompts_dir, make(tmp_path), "goodbye")
+        import_prompt(prompts_dir, make(tmp_path), "invalid")
 
-    assert leftovers(prompts_dir) == ["goodbye.wav"]  # no temp file, no half-written prompt
-    assert hashlib.sha256((prompts_dir / "goodbye.wav").read_bytes()).hexdigest() == before
+    assert leftovers(prompts_dir) == ["invalid.wav"]  # no temp file, no half-written prompt
+    assert hashlib.sha256((prompts_dir / "invalid.wav").read_bytes()).hexdigest() == before
     assert (prompts_dir / MANIFEST_NAME).read_bytes() == manifest_before
 
 

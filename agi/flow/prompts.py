@@ -15,7 +15,7 @@ from pathlib import Path
 
 from config.model import Centre
 from recordings.audio import WAV_PARSE_ERRORS, read_wav_info
-from recordings.names import GOODBYE, GREETING, INVALID, TIMEOUT, VOICEMAIL, menu_prompt_name
+from recordings.names import GREETING, INVALID, TIMEOUT, VOICEMAIL, menu_prompt_name
 
 # A prompt whose length cannot be read (not our WAV, or missing: Asterisk then fails
 # fast) may play at most this long before the command counts as hung.
@@ -94,7 +94,3 @@ class PromptPaths:
     @property
     def timeout(self) -> str:
         return self.path(TIMEOUT)
-
-    @property
-    def goodbye(self) -> str:
-        return self.path(GOODBYE)
