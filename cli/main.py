@@ -33,19 +33,20 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hotline12330", description="12330 hotline IVR service and administration"
-    )
+def command_parser(
+    prog: str, description: str, package: str, modules: tuple[str, ...]
+) -> argparse.ArgumentParser:
+    """A parser whose subcommands are `<package>.cmd_<name>` modules, in this order."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"cli.cmd_{name}")
+    for name in modules:
+        module = importlib.import_module(f"{package}.cmd_{name}")
         module.register(subparsers)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    """Parse and run one command; its exit code."""
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -55,6 +56,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return command_parser(
+        "hotline12330", "12330 hotline IVR service and administration", "cli", COMMAND_MODULES
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -8,37 +8,25 @@ A SettingsError raised by any command exits 2 here.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-from config.settings import SettingsError
+from cli.main import command_parser, run
 
 # Module names under devstack/, in the order `--help` shows them.
 COMMAND_MODULES = ("asterisk", "postgres", "call")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m devstack",
-        description="the 12330 hotline's dev stack: Asterisk 22 chroot, PostgreSQL, test calls",
+    return command_parser(
+        "python -m devstack",
+        "the 12330 hotline's dev stack: Asterisk 22 chroot, PostgreSQL, test calls",
+        "devstack",
+        COMMAND_MODULES,
     )
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"devstack.cmd_{name}")
-        module.register(subparsers)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return run(build_parser(), argv)
 
 
 if __name__ == "__main__":

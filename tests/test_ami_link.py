@@ -7,50 +7,10 @@ import asyncio
 import dataclasses
 
 import pytest
+from fake_ami import FakeAmi
 
 from agi.ami_link import AmiLink, AmiLinkError
 from config.settings import load_settings
-
-
-class FakeAmi:
-    """Answers Login, Ping and Reload; can drop every connection, as a restart would."""
-
-    def __init__(self) -> None:
-        self.actions: list[str] = []
-        self.writers: list[asyncio.StreamWriter] = []
-        self.server: asyncio.AbstractServer | None = None
-        self.port = 0
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        for writer in self.writers:
-            writer.close()
-        await self.server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writers.append(writer)
-        writer.write(b"Asterisk Call Manager/9.0.0\r\n")
-        try:
-            while True:
-                block = await reader.readuntil(b"\r\n\r\n")
-                fields = dict(
-                    line.split(": ", 1) for line in block.decode().split("\r\n") if ": " in line
-                )
-                action = fields.get("Action", "").lower()
-                self.actions.append(action)
-                reply = f"Response: Success\r\nActionID: {fields.get('ActionID', '')}\r\n"
-                if action == "login":
-                    reply += "Message: Authentication accepted\r\n"
-                writer.write(reply.encode() + b"\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        writer.close()
 
 
 @pytest.fixture
