@@ -56,7 +56,7 @@ class AmiLink:
                 await self._log_in()
                 backoff = FIRST_BACKOFF
                 await self._keep_alive()
-            except (OSError, TimeoutError, AmiLinkError) as exc:
+            except Exception as exc:  # whatever broke the link, the loop must live on
                 if self.connected or self.logins == 0:
                     log.warning("ami.link_down", error=repr(exc)[:200], retry_seconds=backoff)
             finally:
