@@ -10,6 +10,7 @@ from panoramisk import Manager
 
 from config.asterisk_gen import DEV_CALLER_SECRET, DEV_CALLER_USER
 from devstack.ami import close as close_manager
+from devstack.ami import connect
 
 pytestmark = pytest.mark.asterisk
 
@@ -45,19 +46,7 @@ SERVICE_ACTIONS = [
 
 
 async def login(settings, username: str, secret: str) -> Manager:
-    manager = Manager(
-        host=settings.ami_host,
-        port=settings.ami_port,
-        username=username,
-        secret=secret,
-        ping_delay=3600,
-        loop=asyncio.get_running_loop(),
-        forgetable_actions=("ping", "login", "originate", "command", "reload", "getconfig"),
-    )
-    await asyncio.wait_for(manager.connect(), 10)
-    await asyncio.wait_for(manager.authenticated_future, 10)
-    assert manager.authenticated, f"AMI login as {username} failed"
-    return manager
+    return await connect(settings, username, secret)  # raises AmiError when refused
 
 
 @pytest.mark.parametrize(
